@@ -1,0 +1,1 @@
+"""BakerExampleGen: labelled uniform-noise and baker-map sequences as a standard Examples artifact."""

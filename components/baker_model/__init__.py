@@ -1,0 +1,1 @@
+"""Model code of the baker pipeline: `preprocessing.preprocessing_fn` (Transform), `model.run_fn` (Trainer)."""

@@ -1,0 +1,40 @@
+"""Trainer's run_fn for the baker pipeline and the architectures `trainer.model` chooses from.
+
+    Trainer(..., run_fn="components.baker_model.model.run_fn",
+            custom_config={"model": "conv", "epochs": 5, "batch_size": 32, "learning_rate": 1e-3})
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import tensorflow as tf
+from tfx.components.trainer.fn_args_utils import FnArgs
+
+from components.baker_example_gen.sequences import FEATURE, LABEL
+from components.keras_training import train_and_export
+
+
+def mlp(shapes: dict[str, Any]) -> tf.keras.Model:
+    """The tutorial's model: Dense(100) -> Dense(32, relu) -> Dense(2, softmax); about 0.82 accurate."""
+    inputs = tf.keras.Input(shape=shapes[FEATURE], name=FEATURE)
+    hidden = tf.keras.layers.Dense(100)(inputs)
+    hidden = tf.keras.layers.Dense(32, activation="relu")(hidden)
+    return tf.keras.Model(inputs, tf.keras.layers.Dense(2, activation="softmax")(hidden))
+
+
+def conv(shapes: dict[str, Any]) -> tf.keras.Model:
+    """Looks at consecutive pairs (x_i, x_{i+1}) with a width-2 convolution, where the map lives."""
+    inputs = tf.keras.Input(shape=shapes[FEATURE], name=FEATURE)
+    pairs = tf.keras.layers.Reshape((-1, 1))(inputs)
+    pairs = tf.keras.layers.Conv1D(32, 2, activation="relu")(pairs)
+    pairs = tf.keras.layers.Conv1D(32, 1, activation="relu")(pairs)
+    pooled = tf.keras.layers.GlobalAveragePooling1D()(pairs)
+    return tf.keras.Model(inputs, tf.keras.layers.Dense(2, activation="softmax")(pooled))
+
+
+ARCHITECTURES = {"mlp": mlp, "conv": conv}
+
+
+def run_fn(fn_args: FnArgs) -> None:
+    """Trains the architecture named by custom_config['model'] and exports it for serving."""
+    train_and_export(fn_args, ARCHITECTURES[fn_args.custom_config["model"]], LABEL)

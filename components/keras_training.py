@@ -1,0 +1,82 @@
+"""The part of every tfxflow `run_fn` that does not depend on the model: data in, SavedModel out.
+
+    def run_fn(fn_args):
+        train_and_export(fn_args, build_model=lambda shape: my_model(shape), label=LABEL)
+
+Reads Transform's materialized examples with tf.data (cache, shuffle, batch, prefetch), fits the
+Keras model, and exports it with a `serving_default` signature that takes serialized raw
+tf.Examples and applies the Transform graph, so serving normalizes exactly as training did.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import tensorflow as tf
+import tensorflow_transform as tft
+from tfx.components.trainer.fn_args_utils import FnArgs
+from tfx_bsl.public import tfxio
+
+# Rows read per batch from the TFRecords before tf.data re-batches for training.
+_READ_BATCH = 1024
+
+
+def train_and_export(
+    fn_args: FnArgs, build_model: Callable[[dict[str, Any]], tf.keras.Model], label: str
+) -> tf.keras.callbacks.History:
+    """Fits `build_model(feature_shapes)` on the train split and exports it to `serving_model_dir`."""
+    config = fn_args.custom_config
+    transform_output = tft.TFTransformOutput(fn_args.transform_output)
+    shapes = {
+        name: spec.shape for name, spec in transform_output.transformed_feature_spec().items() if name != label
+    }
+    train = _dataset(fn_args, fn_args.train_files, transform_output, label, config["batch_size"], shuffle=True)
+    evaluation = _dataset(fn_args, fn_args.eval_files, transform_output, label, config["batch_size"], shuffle=False)
+
+    model = build_model(shapes)
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(config["learning_rate"]),
+        loss=tf.keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    history = model.fit(
+        train,
+        validation_data=evaluation,
+        epochs=config["epochs"],
+        callbacks=[tf.keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir)],
+        verbose=0,
+    )
+    signatures = {"serving_default": _serve_raw_examples(model, transform_output, label)}
+    model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
+    return history
+
+
+def _dataset(
+    fn_args: FnArgs,
+    files: list[str],
+    transform_output: tft.TFTransformOutput,
+    label: str,
+    batch_size: int,
+    shuffle: bool,
+) -> tf.data.Dataset:
+    dataset = fn_args.data_accessor.tf_dataset_factory(
+        files,
+        tfxio.TensorFlowDatasetOptions(batch_size=_READ_BATCH, label_key=label, num_epochs=1, shuffle=False),
+        transform_output.transformed_metadata.schema,
+    )
+    dataset = dataset.unbatch().cache()
+    if shuffle:
+        dataset = dataset.shuffle(10_000, seed=0, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _serve_raw_examples(model: tf.keras.Model, transform_output: tft.TFTransformOutput, label: str) -> Any:
+    model.tft_layer = transform_output.transform_features_layer()  # tracked, so it is saved with the model
+    raw_spec = {name: spec for name, spec in transform_output.raw_feature_spec().items() if name != label}
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    def serve(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
+        features = model.tft_layer(tf.io.parse_example(serialized, raw_spec))
+        return {"probabilities": model(features)}
+
+    return serve.get_concrete_function()

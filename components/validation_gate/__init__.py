@@ -1,0 +1,1 @@
+"""ValidationGate: TFX's ExampleValidator that also stops the pipeline on error-level anomalies."""

@@ -1,0 +1,116 @@
+"""A validated PipelineSpec as a TFX pipeline: which components exist and how they connect.
+
+    pipeline = build_pipeline(load_spec("pipelines/baker.yaml"))
+
+ExampleGen -> StatisticsGen -> ExampleValidator (against the curated schema) -> Transform ->
+Trainer -> Evaluator (against the previous blessed model) -> Pusher. Model code is referenced by
+import path, never by module_file, so an unchanged rerun is served entirely from cache.
+"""
+from __future__ import annotations
+
+import tensorflow_model_analysis as tfma
+from tfx.components import Evaluator, Pusher, StatisticsGen, Trainer, Transform
+from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
+from tfx.dsl.components.base import base_component, executor_spec
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.orchestration import metadata, pipeline
+from tfx.proto import pusher_pb2, trainer_pb2
+from tfx.types import Channel, standard_artifacts
+
+from components.atomic_pusher import executor as atomic_pusher
+from components.baker_example_gen.component import BakerExampleGen
+from components.baseline_resolver import CANDIDATE_KEY, PreviousBlessedModelStrategy
+from components.validation_gate.component import ValidationGate
+from pipelines.spec import BakerIngest, EvaluatorSettings, PipelineSpec
+
+# Per ingest kind, the package holding `preprocessing.preprocessing_fn` and `model.run_fn`.
+MODEL_PACKAGES = {"baker": "components.baker_model"}
+LABEL_KEY = "label"
+
+
+def build_pipeline(spec: PipelineSpec) -> pipeline.Pipeline:
+    """The TFX pipeline the spec declares, rooted at `run.root`, with MLMD in SQLite there."""
+    root = spec.run.root.resolve()
+    models = MODEL_PACKAGES[spec.ingest.kind]
+    example_gen = _example_gen(spec.ingest)
+    examples = example_gen.outputs["examples"]
+    statistics = StatisticsGen(examples=examples)
+    schema = ImportSchemaGen(schema_file=str(spec.schema_file.resolve()))
+    gate = ValidationGate(statistics=statistics.outputs["statistics"], schema=schema.outputs["schema"]).with_id(
+        "ExampleValidator"
+    )
+    transform = Transform(
+        examples=examples,
+        schema=schema.outputs["schema"],
+        preprocessing_fn=f"{models}.preprocessing.preprocessing_fn",
+        custom_config={"normalize": spec.transform.normalize},
+    )
+    transform.add_upstream_node(gate)  # nothing is transformed or trained unless the data passed
+    trainer = Trainer(
+        examples=transform.outputs["transformed_examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema.outputs["schema"],
+        run_fn=f"{models}.model.run_fn",
+        train_args=trainer_pb2.TrainArgs(),
+        eval_args=trainer_pb2.EvalArgs(),
+        custom_config=spec.trainer.model_dump(),
+    )
+    baseline = Resolver(
+        strategy_class=PreviousBlessedModelStrategy,
+        model=Channel(type=standard_artifacts.Model),
+        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
+        **{CANDIDATE_KEY: trainer.outputs["model"]},
+    ).with_id("baseline_model_resolver")
+    evaluator = Evaluator(
+        examples=examples,
+        model=trainer.outputs["model"],
+        baseline_model=baseline.outputs["model"],
+        eval_config=eval_config(spec.evaluator),
+    )
+    pusher = Pusher(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        push_destination=pusher_pb2.PushDestination(
+            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=str(spec.pusher.serving_dir.resolve()))
+        ),
+        custom_executor_spec=executor_spec.ExecutorClassSpec(atomic_pusher.Executor),
+    )
+    components: list[base_component.BaseComponent] = [
+        example_gen, statistics, schema, gate, transform, trainer, baseline, evaluator, pusher
+    ]
+    return pipeline.Pipeline(
+        pipeline_name=spec.name,
+        pipeline_root=str(root / "pipeline"),
+        metadata_connection_config=metadata.sqlite_metadata_connection_config(str(root / "metadata.sqlite")),
+        components=components,
+        enable_cache=spec.run.cache,
+        beam_pipeline_args=spec.beam.args,
+    )
+
+
+def eval_config(settings: EvaluatorSettings) -> tfma.EvalConfig:
+    """Accuracy must reach `min_accuracy` and drop at most `max_accuracy_drop` below the baseline's."""
+    threshold = tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": settings.min_accuracy}),
+        change_threshold=tfma.GenericChangeThreshold(
+            direction=tfma.MetricDirection.HIGHER_IS_BETTER, absolute={"value": -settings.max_accuracy_drop}
+        ),
+    )
+    return tfma.EvalConfig(
+        model_specs=[tfma.ModelSpec(signature_name="serving_default", label_key=LABEL_KEY)],
+        slicing_specs=[tfma.SlicingSpec()],
+        metrics_specs=[
+            tfma.MetricsSpec(
+                metrics=[
+                    tfma.MetricConfig(class_name="SparseCategoricalAccuracy", threshold=threshold),
+                    tfma.MetricConfig(class_name="ExampleCount"),
+                ]
+            )
+        ],
+    )
+
+
+def _example_gen(ingest: BakerIngest) -> base_component.BaseComponent:
+    return BakerExampleGen(
+        train_examples=ingest.examples, eval_examples=ingest.eval_examples, length=ingest.length, seed=ingest.seed
+    )

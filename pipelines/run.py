@@ -1,0 +1,111 @@
+"""Running a pipeline on the local Beam runner, reporting each component as it starts and ends.
+
+    summary = run_pipeline(spec, on_start=print, on_end=print)
+
+The runner is TFX's LocalDagRunner (one node after another, in topological order) with two
+additions: a callback around each component, and a clean stop at the first failure, after which
+the failed component's error is part of the summary instead of a traceback.
+"""
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Optional
+
+from tfx.dsl.compiler import constants
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.orchestration import metadata
+from tfx.orchestration.local import runner_utils
+from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+from tfx.orchestration.portable import launcher, runtime_parameter_utils
+from tfx.proto.orchestration import pipeline_pb2
+
+from pipelines.build import build_pipeline
+from pipelines.spec import PipelineSpec
+from pipelines.summary import ComponentReport, RunSummary, summarize
+
+# A Resolver only looks artifacts up; it is not a component with work of its own to run or cache.
+_RESOLVER_TYPE = f"{Resolver.__module__}.{Resolver.__name__}"
+_STATES = {"COMPLETE": "ran", "CACHED": "cached"}
+
+
+@dataclass
+class Launch:
+    """What one component's launch did: its report and, once registered, its MLMD execution."""
+
+    report: ComponentReport
+    execution_id: Optional[int]
+
+
+class ReportingDagRunner(LocalDagRunner):
+    """LocalDagRunner that calls back around each component and stops at the first failure."""
+
+    def __init__(self, on_start: Callable[[str], None], on_end: Callable[[ComponentReport], None]):
+        super().__init__()
+        self.on_start, self.on_end = on_start, on_end
+        self.run_id = datetime.datetime.now().isoformat()
+        self.launches: list[Launch] = []
+
+    def run_with_ir(self, pipeline: pipeline_pb2.Pipeline, run_options: Optional[pipeline_pb2.RunOptions] = None) -> None:
+        runtime_parameter_utils.substitute_runtime_parameter(
+            pipeline, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: self.run_id}
+        )
+        deployment = runner_utils.extract_local_deployment_config(pipeline)
+        connection = deployment.metadata_connection_config
+        connection = getattr(connection, connection.WhichOneof("connection_config"))
+        for node in pipeline.nodes:
+            node = node.pipeline_node
+            name = node.node_info.id
+            component = launcher.Launcher(
+                pipeline_node=node,
+                mlmd_connection=metadata.Metadata(connection),
+                pipeline_info=pipeline.pipeline_info,
+                pipeline_runtime_spec=pipeline.runtime_spec,
+                executor_spec=runner_utils.extract_executor_spec(deployment, name),
+                custom_driver_spec=runner_utils.extract_custom_driver_spec(deployment, name),
+            )
+            if node.node_info.type.name == _RESOLVER_TYPE:
+                component.launch()
+                continue
+            self.on_start(name)
+            started = time.perf_counter()
+            try:
+                info = component.launch()
+            except Exception as error:  # pylint: disable=broad-except  # reported, and the run stops here
+                report = ComponentReport(name, "failed", round(time.perf_counter() - started, 3), _one_paragraph(error))
+                self.launches.append(Launch(report, None))
+                self.on_end(report)
+                return
+            state = _execution_state(connection, info.execution_id)
+            report = ComponentReport(name, state, round(time.perf_counter() - started, 3))
+            self.launches.append(Launch(report, info.execution_id))
+            self.on_end(report)
+
+
+def run_pipeline(
+    spec: PipelineSpec, on_start: Callable[[str], None], on_end: Callable[[ComponentReport], None]
+) -> RunSummary:
+    """Runs the spec's pipeline locally and summarizes it from MLMD."""
+    started = time.perf_counter()
+    pipeline = build_pipeline(spec)
+    runner = ReportingDagRunner(on_start, on_end)
+    runner.run(pipeline)
+    with metadata.Metadata(pipeline.metadata_connection_config) as store:
+        return summarize(
+            store.store, spec, runner.run_id, [(launch.report, launch.execution_id) for launch in runner.launches],
+            wall_seconds=time.perf_counter() - started,
+        )
+
+
+def _execution_state(connection: object, execution_id: int) -> str:
+    with metadata.Metadata(connection) as store:
+        [execution] = store.store.get_executions_by_id([execution_id])
+    state = execution.State.Name(execution.last_known_state)
+    return _STATES.get(state, state.lower())
+
+
+def _one_paragraph(error: BaseException) -> str:
+    message = str(error).strip() or type(error).__name__
+    return message if "\n" in message else f"{type(error).__name__}: {message}"

@@ -1,0 +1,116 @@
+"""What a tfxflow pipeline file may contain: one pydantic model per section.
+
+A whole file can be as small as::
+
+    name: baker
+    ingest: {kind: baker}
+
+Every other section has defaults. Paths are relative to the directory tfxflow is run from.
+Unknown keys, wrong types and out-of-range values are refused (see `pipelines.load`).
+"""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# The model architectures each ingest kind offers (`trainer.model`); the model modules under
+# components/ build exactly these (tests/test_spec.py checks that they agree).
+MODELS: dict[str, tuple[str, ...]] = {"baker": ("mlp", "conv")}
+
+
+class Section(BaseModel):
+    """A part of the pipeline file; unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunSettings(Section):
+    """Where the run's artifacts and its MLMD SQLite store live, and whether to reuse results."""
+
+    root: Path | None = Field(None, description="default: runs/<name>")
+    cache: bool = True
+
+
+class BakerIngest(Section):
+    """Generated sequences: uniform noise (label 0) or baker-map orbits x -> 3x mod 1 (label 1)."""
+
+    kind: Literal["baker"] = "baker"
+    examples: int = Field(4000, ge=2, description="training examples")
+    eval_examples: int = Field(1000, ge=2, description="evaluation examples")
+    length: int = Field(100, ge=2, le=100_000, description="values per sequence")
+    seed: int = Field(0, ge=0)
+
+
+class TransformSettings(Section):
+    """How Transform (tensorflow-transform) normalizes the inputs."""
+
+    normalize: Literal["z_score", "min_max"] = "z_score"
+
+
+class TrainerSettings(Section):
+    """The Keras model and how long and how it trains."""
+
+    model: str = "mlp"
+    epochs: int = Field(10, ge=1, le=10_000)
+    batch_size: int = Field(32, ge=1, le=1_000_000)
+    learning_rate: float = Field(1e-3, gt=0, le=10)
+
+
+class EvaluatorSettings(Section):
+    """When the Evaluator (TFMA) blesses a model."""
+
+    min_accuracy: float = Field(0.5, ge=0, le=1)
+    max_accuracy_drop: float = Field(
+        0.01, ge=0, le=1, description="how much less accurate than the latest blessed model a new one may be"
+    )
+
+
+class PusherSettings(Section):
+    """Where blessed models are published, one numbered version directory each."""
+
+    serving_dir: Path | None = Field(None, description="default: <run.root>/serving")
+
+
+class BeamSettings(Section):
+    """Beam pipeline arguments for the data-parallel components."""
+
+    args: list[str] = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
+
+
+class PipelineSpec(Section):
+    """A whole pipeline file."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=63)
+    ingest: BakerIngest
+    schema_file: Path | None = Field(None, description="default: the curated schemas/<kind>/schema.pbtxt")
+    run: RunSettings = RunSettings()
+    transform: TransformSettings = TransformSettings()
+    trainer: TrainerSettings = TrainerSettings()
+    evaluator: EvaluatorSettings = EvaluatorSettings()
+    pusher: PusherSettings = PusherSettings()
+    beam: BeamSettings = BeamSettings()
+
+    @field_validator("schema_file")
+    @classmethod
+    def _schema_file_exists(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"expected an existing schema file, {path} is not one")
+        return path
+
+    @model_validator(mode="after")
+    def _fill_defaults_and_check(self) -> PipelineSpec:
+        kind = self.ingest.kind
+        if self.trainer.model not in MODELS[kind]:
+            raise ValueError(
+                f"trainer.model: {self.trainer.model!r} is not a {kind} model; expected one of {', '.join(MODELS[kind])}"
+            )
+        if self.schema_file is None:
+            self.schema_file = Path(str(resources.files("schemas") / kind / "schema.pbtxt"))
+        if self.run.root is None:
+            self.run.root = Path("runs") / self.name
+        if self.pusher.serving_dir is None:
+            self.pusher.serving_dir = self.run.root / "serving"
+        return self

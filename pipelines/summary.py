@@ -1,0 +1,129 @@
+"""What a run did, read back from MLMD: component states, accuracy, blessing and the pushed model.
+
+    summary = summarize(store, spec, run_id, launches, wall_seconds=91.0)
+    print(summary.to_text())   # or json.dumps(summary.to_json())
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import ml_metadata as mlmd
+import tensorflow_model_analysis as tfma
+from ml_metadata.proto import metadata_store_pb2
+
+from pipelines.spec import PipelineSpec
+
+
+@dataclass
+class ComponentReport:
+    """One component of one run: `state` is ran, cached or failed."""
+
+    name: str
+    state: str
+    seconds: float
+    error: Optional[str] = None
+
+
+@dataclass
+class RunSummary:
+    """The outcome of one run, as `tfxflow run` prints it."""
+
+    pipeline: str
+    run_id: str
+    status: str
+    components: list[ComponentReport]
+    blessed: bool
+    pushed_model: Optional[str]
+    metrics: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict; components carry `name`, `state`, `seconds` (and `error` on failure)."""
+        data = dataclasses.asdict(self)
+        data["components"] = [{k: v for k, v in c.items() if v is not None} for c in data["components"]]
+        return data
+
+    def to_text(self) -> str:
+        """A few lines for a person."""
+        lines = [f"{self.pipeline} run {self.run_id}: {self.status} in {self.wall_seconds:.1f} s"]
+        failed = [c for c in self.components if c.state == "failed"]
+        lines += [f"  {c.name} failed: {c.error}" for c in failed]
+        if "accuracy" in self.metrics:
+            lines.append(f"  accuracy: {self.metrics['accuracy']:.4f} on {int(self.metrics.get('examples', 0))} eval examples")
+        if not failed:
+            lines.append(f"  blessed: {'yes' if self.blessed else 'no'}")
+            lines.append(f"  pushed: {self.pushed_model or 'nothing'}")
+        lines += [f"  {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+def summarize(
+    store: mlmd.MetadataStore,
+    spec: PipelineSpec,
+    run_id: str,
+    launches: list[tuple[ComponentReport, Optional[int]]],
+    wall_seconds: float,
+) -> RunSummary:
+    """Reads the outputs of this run's executions (ran or cached) from MLMD."""
+    outputs = _outputs_by_type(store, [execution for _, execution in launches if execution is not None])
+    reports = [report for report, _ in launches]
+    succeeded = bool(reports) and all(r.state != "failed" for r in reports)
+    summary = RunSummary(
+        pipeline=spec.name,
+        run_id=run_id,
+        status="succeeded" if succeeded else "failed",
+        components=reports,
+        blessed=_int_property(outputs.get("ModelBlessing"), "blessed") == 1,
+        pushed_model=None,
+        wall_seconds=round(wall_seconds, 1),
+    )
+    if _int_property(outputs.get("PushedModel"), "pushed") == 1:
+        summary.pushed_model = outputs["PushedModel"].custom_properties["pushed_destination"].string_value
+    evaluation = outputs.get("ModelEvaluation")
+    if evaluation is not None:
+        summary.metrics = overall_metrics(evaluation.uri)
+        if not summary.blessed:
+            summary.notes.append("not pushed: the Evaluator did not bless the model:")
+            summary.notes += [f"  {reason}" for reason in failed_thresholds(evaluation.uri)]
+    return summary
+
+
+def overall_metrics(evaluation_uri: str) -> dict[str, float]:
+    """The candidate model's metrics on the whole eval split: accuracy and examples."""
+    names = {"sparse_categorical_accuracy": "accuracy", "example_count": "examples"}
+    metrics = {}
+    for metrics_for_slice in tfma.load_metrics(evaluation_uri):
+        if metrics_for_slice.slice_key.single_slice_keys:
+            continue
+        for item in metrics_for_slice.metric_keys_and_values:
+            key = item.key
+            if key.name in names and not key.is_diff and key.model_name in ("", "candidate"):
+                metrics[names[key.name]] = round(item.value.double_value.value, 6)
+    return metrics
+
+
+def failed_thresholds(evaluation_uri: str) -> list[str]:
+    """One line per threshold the candidate missed, e.g. accuracy below the minimum."""
+    result = tfma.load_validation_result(evaluation_uri)
+    reasons = []
+    for per_slice in result.metric_validations_per_slice:
+        for failure in per_slice.failures:
+            reasons.append(f"{failure.metric_key.name}: {failure.message}")
+    return reasons or ["no metric failed; see the Evaluator's validation result"]
+
+
+def _outputs_by_type(store: mlmd.MetadataStore, execution_ids: list[int]) -> dict[str, metadata_store_pb2.Artifact]:
+    events = store.get_events_by_execution_ids(execution_ids)
+    output_ids = [e.artifact_id for e in events if e.type == metadata_store_pb2.Event.OUTPUT]
+    artifacts = store.get_artifacts_by_id(output_ids)
+    types = {t.id: t.name for t in store.get_artifact_types_by_id(list({a.type_id for a in artifacts}))}
+    return {types[a.type_id]: a for a in sorted(artifacts, key=lambda a: a.id)}
+
+
+def _int_property(artifact: Optional[metadata_store_pb2.Artifact], name: str) -> Optional[int]:
+    if artifact is None or name not in artifact.custom_properties:
+        return None
+    return artifact.custom_properties[name].int_value

@@ -1,0 +1,23 @@
+"""tfxflow: declarative YAML pipelines on TFX. Install with `make run` / `make test` (see README)."""
+from setuptools import find_packages, setup
+
+setup(
+    name="tfxflow",
+    version="0.1.0",
+    description="Declarative YAML pipelines on TFX, run locally on Beam or compiled for Kubeflow.",
+    python_requires=">=3.9,<3.11",
+    packages=find_packages(include=["pipelines", "components", "components.*", "schemas"]),
+    package_data={"pipelines": ["*.yaml"], "schemas": ["*/*.pbtxt"]},
+    install_requires=[
+        "tfx==1.16.0",
+        "apache-beam[gcp]==2.59.0",
+        "tensorflow==2.16.2",
+        "tf-keras~=2.16.0",
+        "protobuf==3.20.3",
+        "pydantic>=2.6,<3",
+        "click>=8.1,<9",
+        "PyYAML>=6",
+    ],
+    extras_require={"test": ["pytest>=8", "hypothesis>=6"]},
+    entry_points={"console_scripts": ["tfxflow=pipelines.cli:main"]},
+)
