@@ -3,7 +3,7 @@
     tfxflow run pipelines/baker.yaml --set trainer.epochs=1 --json
     tfxflow validate pipelines/baker.yaml
 
-Exit codes: 0 success, 1 the run failed (or its model was refused), 2 bad input or usage.
+Exit codes: 0 the run succeeded (whether or not its model was blessed), 1 it failed, 2 bad input.
 """
 from __future__ import annotations
 

@@ -38,8 +38,8 @@ class BakerIngest(Section):
     """Generated sequences: uniform noise (label 0) or baker-map orbits x -> 3x mod 1 (label 1)."""
 
     kind: Literal["baker"] = "baker"
-    examples: int = Field(4000, ge=2, description="training examples")
-    eval_examples: int = Field(1000, ge=2, description="evaluation examples")
+    examples: int = Field(20000, ge=2, description="training examples")
+    eval_examples: int = Field(2000, ge=2, description="evaluation examples")
     length: int = Field(100, ge=2, le=100_000, description="values per sequence")
     seed: int = Field(0, ge=0)
 

@@ -111,7 +111,14 @@ def failed_thresholds(evaluation_uri: str) -> list[str]:
     reasons = []
     for per_slice in result.metric_validations_per_slice:
         for failure in per_slice.failures:
-            reasons.append(f"{failure.metric_key.name}: {failure.message}")
+            name, value = failure.metric_key.name, failure.metric_value.double_value.value
+            threshold = failure.metric_threshold
+            if failure.metric_key.is_diff:
+                allowed = threshold.change_threshold.absolute.value
+                reasons.append(f"{name} changed by {value:+.4f} against the baseline model; allowed: {allowed:+.4f}")
+            else:
+                bound = threshold.value_threshold.lower_bound.value
+                reasons.append(f"{name} {value:.4f} is below the minimum {bound:.4f}")
     return reasons or ["no metric failed; see the Evaluator's validation result"]
 
 

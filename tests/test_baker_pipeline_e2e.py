@@ -1,0 +1,120 @@
+"""The baker pipeline end to end through the `tfxflow` CLI: real TFX, Beam, MLMD, TFDV, TFT, TFMA.
+
+The runs share one root, in order, as a user's would: first run, unchanged rerun, a stricter
+threshold, a schema the data breaks.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from components.baker_example_gen.sequences import FEATURE, LABEL, generate
+from conftest import REPO
+
+pytestmark = pytest.mark.e2e
+
+SMALL = ["ingest.examples=2000", "ingest.eval_examples=500", "trainer.model=conv", "trainer.epochs=5",
+         "evaluator.min_accuracy=0.9"]
+TFXFLOW = str(Path(sys.executable).with_name("tfxflow"))
+
+
+def tfxflow(root: Path, *overrides: str) -> tuple[int, dict, str]:
+    args = [TFXFLOW, "run", "pipelines/baker.yaml", "--json", "--set", f"run.root={root}"]
+    for override in [*SMALL, *overrides]:
+        args += ["--set", override]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=900)
+    summary = json.loads(done.stdout) if done.stdout.strip() else {}
+    return done.returncode, summary, done.stderr
+
+
+def serialized(x: np.ndarray, labels: np.ndarray) -> list[bytes]:
+    return [
+        tf.train.Example(features=tf.train.Features(feature={
+            FEATURE: tf.train.Feature(float_list=tf.train.FloatList(value=row)),
+            LABEL: tf.train.Feature(int64_list=tf.train.Int64List(value=[label])),
+        })).SerializeToString()
+        for row, label in zip(x, labels)
+    ]
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return tmp_path_factory.mktemp("baker")
+
+
+@pytest.fixture(scope="module")
+def first(root):
+    return tfxflow(root)
+
+
+def states(summary):
+    return {c["name"]: c["state"] for c in summary["components"]}
+
+
+def test_first_run_trains_blesses_and_pushes(first, root):
+    code, summary, _ = first
+    assert code == 0 and summary["status"] == "succeeded"
+    assert set(states(summary).values()) == {"ran"}
+    assert list(states(summary)) == ["BakerExampleGen", "ImportSchemaGen", "StatisticsGen", "ExampleValidator",
+                                     "Transform", "Trainer", "Evaluator", "Pusher"]
+    assert summary["blessed"] is True and summary["metrics"]["accuracy"] >= 0.9
+    assert summary["metrics"]["examples"] == 500
+    pushed = Path(summary["pushed_model"])
+    assert pushed.parent == root / "serving" and (pushed / "saved_model.pb").is_file()
+    assert [p.name for p in pushed.parent.iterdir()] == [pushed.name]  # no staging leftovers
+    assert summary["wall_seconds"] > 0 and all(c["seconds"] >= 0 for c in summary["components"])
+    assert (root / "metadata.sqlite").is_file()
+
+
+def test_pushed_model_predicts_from_raw_serialized_examples(first):
+    _, summary, _ = first
+    model = tf.saved_model.load(summary["pushed_model"])
+    x, labels = generate(400, 100, np.random.default_rng(12345))
+    probabilities = model.signatures["serving_default"](examples=tf.constant(serialized(x, labels)))["probabilities"]
+    assert probabilities.shape == (400, 2)
+    np.testing.assert_allclose(probabilities.numpy().sum(axis=1), 1.0, rtol=1e-5)
+    accuracy = float((probabilities.numpy().argmax(axis=1) == labels).mean())
+    assert accuracy >= 0.9 and abs(accuracy - summary["metrics"]["accuracy"]) < 0.06
+
+
+def test_unchanged_rerun_executes_nothing_and_pushes_nothing_new(first, root):
+    code, summary, stderr = tfxflow(root)
+    assert code == 0 and set(states(summary).values()) == {"cached"}
+    assert summary["pushed_model"] == first[1]["pushed_model"]
+    assert len(list((root / "serving").iterdir())) == 1
+    assert "Evaluator                  cached" in stderr
+
+
+def test_unreachable_accuracy_runs_but_pushes_nothing(first, root):
+    code, summary, _ = tfxflow(root, "trainer.model=mlp", "trainer.epochs=1", "evaluator.min_accuracy=0.999")
+    assert code == 0 and summary["status"] == "succeeded"
+    assert summary["blessed"] is False and summary["pushed_model"] is None
+    assert states(summary)["Trainer"] == "ran" and states(summary)["Pusher"] == "ran"
+    assert any("is below the minimum 0.9990" in note for note in summary["notes"])
+    assert len(list((root / "serving").iterdir())) == 1  # the earlier push is untouched
+
+
+def test_threshold_above_one_is_refused_before_anything_runs(root):
+    code, summary, stderr = tfxflow(root, "evaluator.min_accuracy=1.01")
+    assert code == 2 and summary == {}
+    assert stderr.strip() == "--set evaluator.min_accuracy: Input should be less than or equal to 1, got 1.01"
+
+
+def test_data_breaking_the_schema_stops_before_training(first, root, tmp_path):
+    schema = (REPO / "schemas" / "baker" / "schema.pbtxt").read_text().replace("float_domain { min: 0.0 max: 1.0 }",
+                                                                    "float_domain { min: 0.0 max: 0.5 }")
+    corrupted = tmp_path / "schema.pbtxt"
+    corrupted.write_text(schema)
+    code, summary, stderr = tfxflow(root, f"schema_file={corrupted}")
+    assert code == 1 and summary["status"] == "failed"
+    assert states(summary) == {"BakerExampleGen": "cached", "ImportSchemaGen": "ran", "StatisticsGen": "cached",
+                               "ExampleValidator": "failed"}
+    [failed] = [c for c in summary["components"] if c["state"] == "failed"]
+    assert "feature 'x'" in failed["error"] and "Out-of-range values" in failed["error"]
+    assert summary["blessed"] is False and summary["pushed_model"] is None
+    assert len(list((root / "serving").iterdir())) == 1

@@ -1,0 +1,110 @@
+"""Pipeline files: defaults, overrides, and one clear line per problem (pipelines/spec.py, load.py)."""
+from pathlib import Path
+
+import pytest
+
+from pipelines.load import SpecError, load_spec
+from pipelines.spec import MODELS
+
+from conftest import REPO
+
+MINIMAL = "name: baker\ningest:\n  kind: baker\n"
+
+
+def problems(path, overrides=()):
+    with pytest.raises(SpecError) as raised:
+        load_spec(path, overrides)
+    return str(raised.value).splitlines()
+
+
+def test_minimal_file_gets_every_default(write_spec):
+    spec = load_spec(write_spec(MINIMAL))
+    assert spec.ingest.length == 100 and spec.trainer.model == "mlp"
+    assert spec.run.root == Path("runs/baker")
+    assert spec.pusher.serving_dir == Path("runs/baker/serving")
+    assert spec.schema_file == REPO / "schemas" / "baker" / "schema.pbtxt"
+
+
+def test_shipped_baker_file_is_valid():
+    spec = load_spec(REPO / "pipelines" / "baker.yaml")
+    assert (spec.name, spec.ingest.examples, spec.ingest.eval_examples) == ("baker", 20000, 2000)
+
+
+def test_overrides_set_dotted_keys_as_yaml_values(write_spec):
+    spec = load_spec(
+        write_spec(MINIMAL),
+        ["trainer.epochs=1", "ingest.seed=7", "run.root=/tmp/x", "beam.args=[--a, --b]", "run.cache=false"],
+    )
+    assert spec.trainer.epochs == 1 and spec.ingest.seed == 7
+    assert spec.run.root == Path("/tmp/x") and spec.pusher.serving_dir == Path("/tmp/x/serving")
+    assert spec.beam.args == ["--a", "--b"] and spec.run.cache is False
+
+
+@pytest.mark.parametrize(
+    "override, expected",
+    [
+        ("trainer.epochs=-1", "--set trainer.epochs: Input should be greater than or equal to 1, got -1"),
+        ("trainer.epochs=many", "--set trainer.epochs: Input should be a valid integer"),
+        ("evaluator.min_accuracy=1.01", "--set evaluator.min_accuracy: Input should be less than or equal to 1"),
+        ("evaluator.min_accuracy=-0.1", "--set evaluator.min_accuracy: Input should be greater than or equal to 0"),
+        ("trainer.dropout=0.5", "--set trainer.dropout: unknown key"),
+        ("schema_file=missing.pbtxt", "--set schema_file: expected an existing schema file, missing.pbtxt is not one"),
+        ("ingest.kind=parquet", "--set ingest.kind: Input should be 'baker'"),
+        ("name=../escape", "--set name: String should match pattern"),
+    ],
+)
+def test_bad_override_is_refused_naming_the_key(write_spec, override, expected):
+    [line] = problems(write_spec(MINIMAL), [override])
+    assert line.startswith(expected)
+
+
+def test_errors_in_the_file_name_file_line_and_key(write_spec):
+    path = write_spec(
+        "name: baker\n"
+        "ingest:\n"
+        "  kind: baker\n"
+        "  examples: 0\n"
+        "trainer:\n"
+        "  epochs: -3\n"
+        "  optimiser: sgd\n"
+        "evaluator:\n"
+        "  min_accuracy: 2\n"
+    )
+    assert problems(path) == [
+        f"{path}:4: ingest.examples: Input should be greater than or equal to 2, got 0",
+        f"{path}:6: trainer.epochs: Input should be greater than or equal to 1, got -3",
+        f"{path}:7: trainer.optimiser: unknown key",
+        f"{path}:9: evaluator.min_accuracy: Input should be less than or equal to 1, got 2",
+    ]
+
+
+def test_missing_name_and_ingest_are_reported(write_spec):
+    path = write_spec("trainer: {epochs: 1}\n")
+    assert problems(path) == [f"{path}:1: name: required key is missing", f"{path}:1: ingest: required key is missing"]
+
+
+def test_model_must_be_one_the_ingest_kind_offers(write_spec):
+    [line] = problems(write_spec(MINIMAL + "trainer:\n  model: resnet\n"))
+    assert line.endswith("trainer.model: 'resnet' is not a baker model; expected one of mlp, conv")
+    assert ":5:" in line
+
+
+def test_not_yaml_and_not_a_mapping_are_one_line_errors(write_spec):
+    [line] = problems(write_spec("name: [unclosed\n"))
+    assert "not valid YAML" in line and "pipeline.yaml:2" in line
+    [line] = problems(write_spec("- just\n- a list\n"))
+    assert line.endswith("expected a mapping of settings (name:, ingest:, ...) at the top level")
+    [line] = problems(Path("/nonexistent/pipeline.yaml"))
+    assert line.startswith("/nonexistent/pipeline.yaml: cannot read the pipeline file")
+
+
+@pytest.mark.parametrize("override", ["trainer.epochs", "=1", "trainer..epochs=1", "name.sub=1"])
+def test_malformed_override_is_refused(write_spec, override):
+    [line] = problems(write_spec(MINIMAL), [override])
+    assert line.startswith(f"--set {override}:")
+
+
+def test_declared_models_are_the_ones_the_model_code_builds():
+    from components.baker_model.model import ARCHITECTURES
+
+    assert set(MODELS["baker"]) == set(ARCHITECTURES)
