@@ -26,6 +26,7 @@ def train_and_export(
 ) -> tf.keras.callbacks.History:
     """Fits `build_model(feature_shapes)` on the train split and exports it to `serving_model_dir`."""
     config = fn_args.custom_config
+    tf.keras.utils.set_random_seed(config["seed"])
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
     shapes = {
         name: spec.shape for name, spec in transform_output.transformed_feature_spec().items() if name != label
@@ -66,7 +67,7 @@ def _dataset(
     )
     dataset = dataset.unbatch().cache()
     if shuffle:
-        dataset = dataset.shuffle(10_000, seed=0, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(10_000, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 

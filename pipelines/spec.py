@@ -57,6 +57,7 @@ class TrainerSettings(Section):
     epochs: int = Field(10, ge=1, le=10_000)
     batch_size: int = Field(32, ge=1, le=1_000_000)
     learning_rate: float = Field(1e-3, gt=0, le=10)
+    seed: int = Field(0, ge=0, description="weight initialization and shuffling")
 
 
 class EvaluatorSettings(Section):

@@ -23,12 +23,15 @@ def mlp(shapes: dict[str, Any]) -> tf.keras.Model:
 
 
 def conv(shapes: dict[str, Any]) -> tf.keras.Model:
-    """Looks at consecutive pairs (x_i, x_{i+1}) with a width-2 convolution, where the map lives."""
+    """Scores each consecutive pair (x_i, x_{i+1}) with a width-2 convolution, where the map lives.
+
+    Max pooling keeps the pair that least fits the map: one such pair marks a random sequence.
+    """
     inputs = tf.keras.Input(shape=shapes[FEATURE], name=FEATURE)
     pairs = tf.keras.layers.Reshape((-1, 1))(inputs)
-    pairs = tf.keras.layers.Conv1D(32, 2, activation="relu")(pairs)
+    pairs = tf.keras.layers.Conv1D(64, 2, activation="relu")(pairs)
     pairs = tf.keras.layers.Conv1D(32, 1, activation="relu")(pairs)
-    pooled = tf.keras.layers.GlobalAveragePooling1D()(pairs)
+    pooled = tf.keras.layers.GlobalMaxPooling1D()(pairs)
     return tf.keras.Model(inputs, tf.keras.layers.Dense(2, activation="softmax")(pooled))
 
 

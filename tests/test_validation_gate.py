@@ -1,0 +1,74 @@
+"""ValidationGate's executor: real TFDV statistics against the curated schema; fails on errors only."""
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_data_validation as tfdv
+from tensorflow_metadata.proto.v0 import anomalies_pb2
+from tfx.components.statistics_gen.stats_artifact_utils import BINARY_PB_BASENAME
+from tfx.types import artifact_utils, standard_artifacts
+from tfx.utils import io_utils
+
+from components.baker_example_gen.executor import _shard_examples
+from components.validation_gate.executor import DataAnomaliesError, Executor, describe_errors
+
+from conftest import REPO
+
+
+def statistics_of(tmp_path, examples) -> standard_artifacts.ExampleStatistics:
+    """Computes TFDV statistics of `examples` and stores them where StatisticsGen would."""
+    records = str(tmp_path / "examples.tfrecord")
+    with tf.io.TFRecordWriter(records) as writer:
+        for example in examples:
+            writer.write(example.SerializeToString())
+    artifact = standard_artifacts.ExampleStatistics()
+    artifact.uri = str(tmp_path / "statistics")
+    artifact.split_names = artifact_utils.encode_split_names(["train"])
+    artifact.set_string_custom_property("tfx_version", "1.16.0")
+    split_uri = artifact_utils.get_split_uri([artifact], "train")
+    os.makedirs(split_uri)
+    stats = tfdv.generate_statistics_from_tfrecord(records)
+    io_utils.write_bytes_file(os.path.join(split_uri, BINARY_PB_BASENAME), stats.SerializeToString())
+    return artifact
+
+
+def run_gate(tmp_path, examples):
+    schema = standard_artifacts.Schema()
+    schema.uri = str(REPO / "schemas" / "baker")
+    anomalies = standard_artifacts.ExampleAnomalies()
+    anomalies.uri = str(tmp_path / "anomalies")
+    inputs = {"statistics": [statistics_of(tmp_path, examples)], "schema": [schema]}
+    Executor().Do(inputs, {"anomalies": [anomalies]}, {"exclude_splits": "[]"})
+    return anomalies
+
+
+def baker_examples(length=100):
+    return _shard_examples((0, 200), seed=0, stream=0, length=length)
+
+
+def test_data_that_fits_the_schema_passes(tmp_path):
+    anomalies = run_gate(tmp_path, baker_examples())
+    assert anomalies.get_json_value_custom_property("blessed") == {"train": 1}
+
+
+def test_out_of_range_values_stop_with_feature_expected_and_found(tmp_path):
+    examples = baker_examples()
+    examples[3].features.feature["x"].float_list.value[7] = 1.5
+    with pytest.raises(DataAnomaliesError) as raised:
+        run_gate(tmp_path, examples)
+    [line] = str(raised.value).splitlines()[1:]
+    assert "train split, feature 'x'" in line and "Out-of-range values" in line and "1.5>1" in line
+
+
+def test_wrong_sequence_length_stops(tmp_path):
+    with pytest.raises(DataAnomaliesError, match="feature 'x'"):
+        run_gate(tmp_path, baker_examples(length=50))
+
+
+def test_warnings_do_not_stop_a_run():
+    anomalies = anomalies_pb2.Anomalies()
+    anomalies.anomaly_info["x"].severity = anomalies_pb2.AnomalyInfo.WARNING
+    anomalies.anomaly_info["label"].severity = anomalies_pb2.AnomalyInfo.ERROR
+    anomalies.anomaly_info["label"].reason.add(short_description="Out-of-range values", description="7 > 1")
+    assert describe_errors("eval", anomalies) == ["    eval split, feature 'label': Out-of-range values: 7 > 1"]
