@@ -5,7 +5,7 @@ setup(
     name="tfxflow",
     version="0.1.0",
     description="Declarative YAML pipelines on TFX, run locally on Beam or compiled for Kubeflow.",
-    python_requires=">=3.9,<3.11",
+    python_requires=">=3.10,<3.11",
     packages=find_packages(include=["pipelines", "components", "components.*", "schemas"]),
     package_data={"pipelines": ["*.yaml"], "schemas": ["*/*.pbtxt"]},
     install_requires=[

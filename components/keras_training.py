@@ -23,7 +23,7 @@ _READ_BATCH = 1024
 
 def train_and_export(
     fn_args: FnArgs, build_model: Callable[[dict[str, Any]], tf.keras.Model], label: str
-) -> tf.keras.callbacks.History:
+) -> None:
     """Fits `build_model(feature_shapes)` on the train split and exports it to `serving_model_dir`."""
     config = fn_args.custom_config
     tf.keras.utils.set_random_seed(config["seed"])
@@ -40,7 +40,7 @@ def train_and_export(
         loss=tf.keras.losses.SparseCategoricalCrossentropy(),
         metrics=[tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
-    history = model.fit(
+    model.fit(
         train,
         validation_data=evaluation,
         epochs=config["epochs"],
@@ -49,7 +49,6 @@ def train_and_export(
     )
     signatures = {"serving_default": _serve_raw_examples(model, transform_output, label)}
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
-    return history
 
 
 def _dataset(

@@ -15,6 +15,7 @@ import datetime  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 import click  # noqa: E402
 import yaml  # noqa: E402
@@ -22,6 +23,9 @@ import yaml  # noqa: E402
 from pipelines.load import SpecError, load_spec  # noqa: E402
 from pipelines.logs import capture_logs  # noqa: E402
 from pipelines.spec import PipelineSpec  # noqa: E402
+
+if TYPE_CHECKING:
+    from pipelines.summary import ComponentReport  # imports TFMA: not at start-up
 
 _SPEC_FILE = click.Path(dir_okay=False, path_type=Path)
 _SET = click.option(
@@ -49,7 +53,7 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
     def on_start(name: str) -> None:
         click.echo(f"{name:<26} started", err=True)
 
-    def on_end(report) -> None:
+    def on_end(report: ComponentReport) -> None:
         click.echo(f"{report.name:<26} {report.state:<7} {report.seconds:6.1f} s", err=True)
 
     summary = run_pipeline(spec, on_start, on_end)

@@ -77,7 +77,7 @@ def _error_line(path: Path, tree: yaml.Node | None, overridden: set[str], error:
         message = "unknown key"
     elif error["type"] == "missing":
         message = "required key is missing"
-    elif "input" in error and error["type"] not in ("value_error",):
+    elif "input" in error and error["type"] != "value_error":
         message = f"{message}, got {error['input']!r}"
     if dotted in overridden:
         return f"--set {dotted}: {message}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Optional
 
 from tfx.dsl.compiler import constants
@@ -31,14 +30,6 @@ _RESOLVER_TYPE = f"{Resolver.__module__}.{Resolver.__name__}"
 _STATES = {"COMPLETE": "ran", "CACHED": "cached"}
 
 
-@dataclass
-class Launch:
-    """What one component's launch did: its report and, once registered, its MLMD execution."""
-
-    report: ComponentReport
-    execution_id: Optional[int]
-
-
 class ReportingDagRunner(LocalDagRunner):
     """LocalDagRunner that calls back around each component and stops at the first failure."""
 
@@ -46,9 +37,12 @@ class ReportingDagRunner(LocalDagRunner):
         super().__init__()
         self.on_start, self.on_end = on_start, on_end
         self.run_id = datetime.datetime.now().isoformat()
-        self.launches: list[Launch] = []
+        # Each component's report and its MLMD execution (None when it failed before registering one).
+        self.launches: list[tuple[ComponentReport, Optional[int]]] = []
 
-    def run_with_ir(self, pipeline: pipeline_pb2.Pipeline, run_options: Optional[pipeline_pb2.RunOptions] = None) -> None:
+    def run_with_ir(
+        self, pipeline: pipeline_pb2.Pipeline, run_options: Optional[pipeline_pb2.RunOptions] = None
+    ) -> None:
         runtime_parameter_utils.substitute_runtime_parameter(
             pipeline, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: self.run_id}
         )
@@ -75,12 +69,12 @@ class ReportingDagRunner(LocalDagRunner):
                 info = component.launch()
             except Exception as error:  # pylint: disable=broad-except  # reported, and the run stops here
                 report = ComponentReport(name, "failed", round(time.perf_counter() - started, 3), _one_paragraph(error))
-                self.launches.append(Launch(report, None))
+                self.launches.append((report, None))
                 self.on_end(report)
                 return
             state = _execution_state(connection, info.execution_id)
             report = ComponentReport(name, state, round(time.perf_counter() - started, 3))
-            self.launches.append(Launch(report, info.execution_id))
+            self.launches.append((report, info.execution_id))
             self.on_end(report)
 
 
@@ -93,10 +87,7 @@ def run_pipeline(
     runner = ReportingDagRunner(on_start, on_end)
     runner.run(pipeline)
     with metadata.Metadata(pipeline.metadata_connection_config) as store:
-        return summarize(
-            store.store, spec, runner.run_id, [(launch.report, launch.execution_id) for launch in runner.launches],
-            wall_seconds=time.perf_counter() - started,
-        )
+        return summarize(store.store, spec, runner.run_id, runner.launches, wall_seconds=time.perf_counter() - started)
 
 
 def _execution_state(connection: object, execution_id: int) -> str:

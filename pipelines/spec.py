@@ -106,7 +106,8 @@ class PipelineSpec(Section):
         kind = self.ingest.kind
         if self.trainer.model not in MODELS[kind]:
             raise ValueError(
-                f"trainer.model: {self.trainer.model!r} is not a {kind} model; expected one of {', '.join(MODELS[kind])}"
+                f"trainer.model: {self.trainer.model!r} is not a {kind} model; "
+                f"expected one of {', '.join(MODELS[kind])}"
             )
         if self.schema_file is None:
             self.schema_file = Path(str(resources.files("schemas") / kind / "schema.pbtxt"))

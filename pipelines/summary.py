@@ -52,7 +52,8 @@ class RunSummary:
         failed = [c for c in self.components if c.state == "failed"]
         lines += [f"  {c.name} failed: {c.error}" for c in failed]
         if "accuracy" in self.metrics:
-            lines.append(f"  accuracy: {self.metrics['accuracy']:.4f} on {int(self.metrics.get('examples', 0))} eval examples")
+            examples = int(self.metrics.get("examples", 0))
+            lines.append(f"  accuracy: {self.metrics['accuracy']:.4f} on {examples} eval examples")
         if not failed:
             lines.append(f"  blessed: {'yes' if self.blessed else 'no'}")
             lines.append(f"  pushed: {self.pushed_model or 'nothing'}")

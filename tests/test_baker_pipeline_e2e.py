@@ -4,7 +4,6 @@ The runs share one root, in order, as a user's would: first run, unchanged rerun
 threshold, a schema the data breaks.
 """
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from components.baker_example_gen.sequences import FEATURE, LABEL, generate
+from components.baker_example_gen.executor import to_examples
+from components.baker_example_gen.sequences import generate
 from conftest import REPO
 
 pytestmark = pytest.mark.e2e
@@ -30,16 +30,6 @@ def tfxflow(root: Path, *overrides: str) -> tuple[int, dict, str]:
     done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=900)
     summary = json.loads(done.stdout) if done.stdout.strip() else {}
     return done.returncode, summary, done.stderr
-
-
-def serialized(x: np.ndarray, labels: np.ndarray) -> list[bytes]:
-    return [
-        tf.train.Example(features=tf.train.Features(feature={
-            FEATURE: tf.train.Feature(float_list=tf.train.FloatList(value=row)),
-            LABEL: tf.train.Feature(int64_list=tf.train.Int64List(value=[label])),
-        })).SerializeToString()
-        for row, label in zip(x, labels)
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +65,8 @@ def test_pushed_model_predicts_from_raw_serialized_examples(first):
     _, summary, _ = first
     model = tf.saved_model.load(summary["pushed_model"])
     x, labels = generate(400, 100, np.random.default_rng(12345))
-    probabilities = model.signatures["serving_default"](examples=tf.constant(serialized(x, labels)))["probabilities"]
+    serialized = tf.constant([example.SerializeToString() for example in to_examples(x, labels)])
+    probabilities = model.signatures["serving_default"](examples=serialized)["probabilities"]
     assert probabilities.shape == (400, 2)
     np.testing.assert_allclose(probabilities.numpy().sum(axis=1), 1.0, rtol=1e-5)
     accuracy = float((probabilities.numpy().argmax(axis=1) == labels).mean())

@@ -10,7 +10,8 @@ from tfx.components.statistics_gen.stats_artifact_utils import BINARY_PB_BASENAM
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils
 
-from components.baker_example_gen.executor import _shard_examples
+from components.baker_example_gen.executor import to_examples
+from components.baker_example_gen.sequences import generate
 from components.validation_gate.executor import DataAnomaliesError, Executor, describe_errors
 
 from conftest import REPO
@@ -44,7 +45,7 @@ def run_gate(tmp_path, examples):
 
 
 def baker_examples(length=100):
-    return _shard_examples((0, 200), seed=0, stream=0, length=length)
+    return to_examples(*generate(200, length, np.random.default_rng(0)))
 
 
 def test_data_that_fits_the_schema_passes(tmp_path):

@@ -44,7 +44,11 @@ def _GenerateSplit(  # pylint: disable=invalid-name
 
 def _shard_examples(shard: tuple[int, int], seed: int, stream: int, length: int) -> list[tf.train.Example]:
     index, size = shard
-    x, labels = generate(size, length, np.random.default_rng([seed, stream, index]))
+    return to_examples(*generate(size, length, np.random.default_rng([seed, stream, index])))
+
+
+def to_examples(x: np.ndarray, labels: np.ndarray) -> list[tf.train.Example]:
+    """Sequences and labels as the tf.Examples BakerExampleGen writes (`x` floats, `label` int)."""
     return [
         tf.train.Example(
             features=tf.train.Features(
@@ -54,5 +58,5 @@ def _shard_examples(shard: tuple[int, int], seed: int, stream: int, length: int)
                 }
             )
         )
-        for row, label in zip(x, labels)
+        for row, label in zip(x, labels, strict=True)
     ]

@@ -46,7 +46,8 @@ def describe_errors(split: str, anomalies: anomalies_pb2.Anomalies) -> list[str]
     for feature, info in sorted(anomalies.anomaly_info.items()):
         if info.severity == anomalies_pb2.AnomalyInfo.ERROR:
             for reason in info.reason or [info]:
-                lines.append(f"    {split} split, feature '{feature}': {reason.short_description}: {reason.description}")
+                what = f"{reason.short_description}: {reason.description}"
+                lines.append(f"    {split} split, feature '{feature}': {what}")
     info = anomalies.dataset_anomaly_info
     if anomalies.HasField("dataset_anomaly_info") and info.severity == anomalies_pb2.AnomalyInfo.ERROR:
         lines.append(f"    {split} split, whole dataset: {info.short_description}: {info.description}")
