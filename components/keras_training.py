@@ -3,8 +3,8 @@
     def run_fn(fn_args):
         train_and_export(fn_args, build_model=lambda shape: my_model(shape), label=LABEL)
 
-Reads Transform's materialized examples with tf.data (cache, shuffle, batch, prefetch), fits the
-Keras model, and exports it with a `serving_default` signature that takes serialized raw
+Reads raw examples with tf.data, applies the Transform graph once (cache, shuffle, batch,
+prefetch), fits the Keras model, and exports it with a `serving_default` signature that takes serialized raw
 tf.Examples and applies the Transform graph, so serving normalizes exactly as training did.
 """
 from __future__ import annotations
@@ -61,10 +61,16 @@ def _dataset(
 ) -> tf.data.Dataset:
     dataset = fn_args.data_accessor.tf_dataset_factory(
         files,
-        tfxio.TensorFlowDatasetOptions(batch_size=_READ_BATCH, label_key=label, num_epochs=1, shuffle=False),
-        transform_output.transformed_metadata.schema,
+        tfxio.TensorFlowDatasetOptions(batch_size=_READ_BATCH, num_epochs=1, shuffle=False),
+        transform_output.raw_metadata.schema,
     )
-    dataset = dataset.unbatch().cache()
+    transform = transform_output.transform_features_layer()
+
+    def features_and_label(raw: dict[str, tf.Tensor]) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
+        features = transform(raw)
+        return features, features.pop(label)
+
+    dataset = dataset.map(features_and_label, num_parallel_calls=tf.data.AUTOTUNE).unbatch().cache()
     if shuffle:
         dataset = dataset.shuffle(10_000, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # The model architectures each ingest kind offers (`trainer.model`); the model modules under
 # components/ build exactly these (tests/test_spec.py checks that they agree).
-MODELS: dict[str, tuple[str, ...]] = {"baker": ("mlp", "conv")}
+MODELS: dict[str, tuple[str, ...]] = {"baker": ("mlp", "conv"), "mnist": ("mlp", "cnn")}
+DEFAULT_NORMALIZATION = {"baker": "z_score", "mnist": "fixed_range"}
 
 
 class Section(BaseModel):
@@ -44,10 +45,29 @@ class BakerIngest(Section):
     seed: int = Field(0, ge=0)
 
 
+class MnistIngest(Section):
+    """MNIST from an .npz with x_train, y_train, x_test, y_test (uint8 N x 28 x 28 images, labels 0-9)."""
+
+    kind: Literal["mnist"] = "mnist"
+    path: Path | None = Field(None, description="default: keras' cached download (~/.keras/datasets/mnist.npz)")
+
+    @field_validator("path")
+    @classmethod
+    def _path_exists(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"expected an existing .npz file, {path} is not one")
+        return path
+
+
+Ingest = Annotated[Union[BakerIngest, MnistIngest], Field(discriminator="kind")]
+
+
 class TransformSettings(Section):
     """How Transform (tensorflow-transform) normalizes the inputs."""
 
-    normalize: Literal["z_score", "min_max"] = "z_score"
+    normalize: Literal["z_score", "min_max", "fixed_range"] | None = Field(
+        None, description="default: z_score for baker, fixed_range (pixels / 255) for mnist"
+    )
 
 
 class TrainerSettings(Section):
@@ -85,7 +105,7 @@ class PipelineSpec(Section):
     """A whole pipeline file."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=63)
-    ingest: BakerIngest
+    ingest: Ingest
     schema_file: Path | None = Field(None, description="default: the curated schemas/<kind>/schema.pbtxt")
     run: RunSettings = RunSettings()
     transform: TransformSettings = TransformSettings()
@@ -109,6 +129,8 @@ class PipelineSpec(Section):
                 f"trainer.model: {self.trainer.model!r} is not a {kind} model; "
                 f"expected one of {', '.join(MODELS[kind])}"
             )
+        if self.transform.normalize is None:
+            self.transform.normalize = DEFAULT_NORMALIZATION[kind]
         if self.schema_file is None:
             self.schema_file = Path(str(resources.files("schemas") / kind / "schema.pbtxt"))
         if self.run.root is None:

@@ -36,7 +36,7 @@ class RunSummary:
     components: list[ComponentReport]
     blessed: bool
     pushed_model: Optional[str]
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
 
@@ -52,8 +52,10 @@ class RunSummary:
         failed = [c for c in self.components if c.state == "failed"]
         lines += [f"  {c.name} failed: {c.error}" for c in failed]
         if "accuracy" in self.metrics:
-            examples = int(self.metrics.get("examples", 0))
-            lines.append(f"  accuracy: {self.metrics['accuracy']:.4f} on {examples} eval examples")
+            lines.append(f"  accuracy: {self.metrics['accuracy']:.4f} on {self.metrics['examples']} eval examples")
+            per_class = self.metrics.get("per_class_accuracy", {})
+            if per_class:
+                lines.append("  per class: " + "  ".join(f"{label}: {value:.3f}" for label, value in per_class.items()))
         if not failed:
             lines.append(f"  blessed: {'yes' if self.blessed else 'no'}")
             lines.append(f"  pushed: {self.pushed_model or 'nothing'}")
@@ -85,24 +87,30 @@ def summarize(
         summary.pushed_model = outputs["PushedModel"].custom_properties["pushed_destination"].string_value
     evaluation = outputs.get("ModelEvaluation")
     if evaluation is not None:
-        summary.metrics = overall_metrics(evaluation.uri)
+        summary.metrics = candidate_metrics(evaluation.uri)
         if not summary.blessed:
             summary.notes.append("not pushed: the Evaluator did not bless the model:")
             summary.notes += [f"  {reason}" for reason in failed_thresholds(evaluation.uri)]
     return summary
 
 
-def overall_metrics(evaluation_uri: str) -> dict[str, float]:
-    """The candidate model's metrics on the whole eval split: accuracy and examples."""
-    names = {"sparse_categorical_accuracy": "accuracy", "example_count": "examples"}
-    metrics = {}
+def candidate_metrics(evaluation_uri: str) -> dict[str, Any]:
+    """The candidate model's accuracy and example count on the eval split, and its accuracy per class."""
+    metrics: dict[str, Any] = {"per_class_accuracy": {}}
     for metrics_for_slice in tfma.load_metrics(evaluation_uri):
-        if metrics_for_slice.slice_key.single_slice_keys:
-            continue
-        for item in metrics_for_slice.metric_keys_and_values:
-            key = item.key
-            if key.name in names and not key.is_diff and key.model_name in ("", "candidate"):
-                metrics[names[key.name]] = round(item.value.double_value.value, 6)
+        values = {
+            item.key.name: round(item.value.double_value.value, 6)
+            for item in metrics_for_slice.metric_keys_and_values
+            if not item.key.is_diff and item.key.model_name in ("", "candidate")
+        }
+        keys = metrics_for_slice.slice_key.single_slice_keys
+        if not keys:
+            metrics["accuracy"] = values.get("sparse_categorical_accuracy")
+            metrics["examples"] = int(values.get("example_count", 0))
+        elif "sparse_categorical_accuracy" in values:
+            label = keys[0].int64_value
+            metrics["per_class_accuracy"][str(label)] = values["sparse_categorical_accuracy"]
+    metrics["per_class_accuracy"] = dict(sorted(metrics["per_class_accuracy"].items(), key=lambda kv: int(kv[0])))
     return metrics
 
 

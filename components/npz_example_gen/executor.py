@@ -1,0 +1,64 @@
+"""Executor of NpzExampleGen: the npz's train and test arrays become the train and eval splits.
+
+It writes the TFRecords itself instead of through BaseExampleGenExecutor's Beam pipeline: the whole
+npz is in memory anyway (np.load reads it), and Beam's per-record Reshuffle and default gzip level
+took 25 s for MNIST's 70,000 images where this takes about 2 s.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import tensorflow as tf
+from tfx import types
+from tfx.components.example_gen import write_split
+from tfx.components.util import examples_utils
+from tfx.dsl.components.base import base_beam_executor
+from tfx.proto import example_gen_pb2
+from tfx.types import artifact_utils, standard_component_specs
+from tfx.utils import proto_utils
+
+from components.npz_example_gen.mnist_npz import SPLITS, load_mnist, to_serialized_examples
+
+# Images converted at a time: bounds the int64 staging copy of one conversion (~63 MB).
+CHUNK = 10_000
+# zlib level 1 writes MNIST 3x faster than the default level, for files 14 % larger.
+_OPTIONS = tf.io.TFRecordOptions(compression_type="GZIP", compression_level=1)
+# Output split -> the npz split it is read from.
+SOURCES = {"train": "train", "eval": "test"}
+
+
+class Executor(base_beam_executor.BaseBeamExecutor):
+    """Reads and checks the whole npz before writing anything; a bad file leaves no Examples.
+
+    A Beam executor only because FileBasedExampleGen is a Beam component; it runs no pipeline.
+    """
+
+    def Do(
+        self,
+        input_dict: dict[str, list[types.Artifact]],
+        output_dict: dict[str, list[types.Artifact]],
+        exec_properties: dict[str, Any],
+    ) -> None:
+        arrays = load_mnist(npz_path(exec_properties))
+        examples = artifact_utils.get_single_instance(output_dict[standard_component_specs.EXAMPLES_KEY])
+        examples.split_names = artifact_utils.encode_split_names(list(SOURCES))
+        for split, source in SOURCES.items():
+            x_key, y_key = SPLITS[source]
+            directory = artifact_utils.get_split_uri([examples], split)
+            tf.io.gfile.makedirs(directory)
+            path = os.path.join(directory, f"{write_split.DEFAULT_FILE_NAME}-00000-of-00001.gz")
+            with tf.io.TFRecordWriter(path, _OPTIONS) as writer:
+                for start in range(0, len(arrays[x_key]), CHUNK):
+                    x, y = arrays[x_key][start : start + CHUNK], arrays[y_key][start : start + CHUNK]
+                    for record in to_serialized_examples(x, y):
+                        writer.write(record)
+        examples_utils.set_payload_format(examples, example_gen_pb2.FORMAT_TF_EXAMPLE)
+        examples_utils.set_file_format(examples, write_split.to_file_format_str(example_gen_pb2.FORMAT_TFRECORDS_GZIP))
+
+
+def npz_path(exec_properties: dict[str, Any]) -> str:
+    """The npz file: input_base joined with the (single) file name every input split points at."""
+    input_config = example_gen_pb2.Input()
+    proto_utils.json_to_proto(exec_properties[standard_component_specs.INPUT_CONFIG_KEY], input_config)
+    return os.path.join(exec_properties[standard_component_specs.INPUT_BASE_KEY], input_config.splits[0].pattern)
