@@ -10,6 +10,7 @@ tf.Examples and applies the Transform graph, so serving normalizes exactly as tr
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import tensorflow as tf
@@ -17,14 +18,20 @@ import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 from tfx_bsl.public import tfxio
 
+from components.training_plots import plot_learning_curve
+
 # Rows read per batch from the TFRecords before tf.data re-batches for training.
 _READ_BATCH = 1024
 
 
 def train_and_export(
     fn_args: FnArgs, build_model: Callable[[dict[str, Any]], tf.keras.Model], label: str
-) -> None:
-    """Fits `build_model(feature_shapes)` on the train split and exports it to `serving_model_dir`."""
+) -> tuple[tf.keras.Model, tf.data.Dataset]:
+    """Fits `build_model(feature_shapes)` on the train split and exports it to `serving_model_dir`.
+
+    Leaves TensorBoard logs and `learning_curve.png` in `model_run_dir`; returns the model and the
+    (transformed, batched) eval dataset for any further plots.
+    """
     config = fn_args.custom_config
     tf.keras.utils.set_random_seed(config["seed"])
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
@@ -40,7 +47,7 @@ def train_and_export(
         loss=tf.keras.losses.SparseCategoricalCrossentropy(),
         metrics=[tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
-    model.fit(
+    history = model.fit(
         train,
         validation_data=evaluation,
         epochs=config["epochs"],
@@ -49,6 +56,8 @@ def train_and_export(
     )
     signatures = {"serving_default": _serve_raw_examples(model, transform_output, label)}
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
+    plot_learning_curve(history.history, Path(fn_args.model_run_dir) / "learning_curve.png")
+    return model, evaluation
 
 
 def _dataset(

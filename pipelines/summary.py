@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 import ml_metadata as mlmd
@@ -37,6 +38,8 @@ class RunSummary:
     blessed: bool
     pushed_model: Optional[str]
     metrics: dict[str, Any] = field(default_factory=dict)
+    plots: list[str] = field(default_factory=list)
+    tensorboard: Optional[str] = None
     notes: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
 
@@ -59,6 +62,9 @@ class RunSummary:
         if not failed:
             lines.append(f"  blessed: {'yes' if self.blessed else 'no'}")
             lines.append(f"  pushed: {self.pushed_model or 'nothing'}")
+        lines += [f"  plot: {plot}" for plot in self.plots]
+        if self.tensorboard:
+            lines.append(f"  tensorboard --logdir {self.tensorboard}")
         lines += [f"  {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -85,6 +91,10 @@ def summarize(
     )
     if _int_property(outputs.get("PushedModel"), "pushed") == 1:
         summary.pushed_model = outputs["PushedModel"].custom_properties["pushed_destination"].string_value
+    model_run = outputs.get("ModelRun")
+    if model_run is not None:
+        summary.plots = sorted(str(path) for path in Path(model_run.uri).glob("*.png"))
+        summary.tensorboard = model_run.uri
     evaluation = outputs.get("ModelEvaluation")
     if evaluation is not None:
         summary.metrics = candidate_metrics(evaluation.uri)

@@ -7,12 +7,14 @@ Both models end in a softmax, so serving and TFMA see class probabilities.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import tensorflow as tf
 from tfx.components.trainer.fn_args_utils import FnArgs
 
 from components.keras_training import train_and_export
+from components.training_plots import plot_sample_predictions
 from components.npz_example_gen.mnist_npz import IMAGE, LABEL
 
 
@@ -38,8 +40,13 @@ def cnn(shapes: dict[str, Any]) -> tf.keras.Model:
 
 
 ARCHITECTURES = {"mlp": mlp, "cnn": cnn}
+SAMPLES = 32  # eval images in sample_predictions.png
 
 
 def run_fn(fn_args: FnArgs) -> None:
-    """Trains the architecture named by custom_config['model'] and exports it for serving."""
-    train_and_export(fn_args, ARCHITECTURES[fn_args.custom_config["model"]], LABEL)
+    """Trains the architecture named by custom_config['model'], exports it, and plots 32 eval predictions."""
+    model, evaluation = train_and_export(fn_args, ARCHITECTURES[fn_args.custom_config["model"]], LABEL)
+    features, labels = next(iter(evaluation.unbatch().batch(SAMPLES)))
+    predicted = model.predict(features, verbose=0).argmax(axis=1)
+    images = features[IMAGE].numpy().reshape(-1, 28, 28)
+    plot_sample_predictions(images, predicted, labels.numpy().ravel(), Path(fn_args.model_run_dir) / "sample_predictions.png")

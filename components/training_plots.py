@@ -1,0 +1,48 @@
+"""PNG plots a Trainer leaves beside its TensorBoard logs: learning curves and sample predictions.
+
+    plot_learning_curve(history.history, run_dir / "learning_curve.png")
+    plot_sample_predictions(images, predicted, true, run_dir / "sample_predictions.png")
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on servers and CI
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def plot_learning_curve(history: dict[str, list[float]], path: Path) -> Path:
+    """Loss and accuracy per epoch, train and eval, side by side."""
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for axis, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        axis.plot(epochs, history[metric], marker="o", label="train")
+        if f"val_{metric}" in history:
+            axis.plot(epochs, history[f"val_{metric}"], marker="o", label="eval")
+        axis.set(title=metric, xlabel="epoch", xticks=epochs)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def plot_sample_predictions(images: np.ndarray, predicted: np.ndarray, true: np.ndarray, path: Path) -> Path:
+    """A grid of images titled `predicted (true)`, wrong predictions in red."""
+    columns = min(len(images), 8)
+    rows = -(-len(images) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.6 * rows), squeeze=False)
+    for axis in axes.ravel():
+        axis.axis("off")
+    for axis, image, guess, label in zip(axes.ravel(), images, predicted, true):
+        axis.imshow(image, cmap="gray_r")
+        axis.set_title(f"{guess} ({label})", color="black" if guess == label else "red", fontsize=10)
+    figure.suptitle("predicted (true)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
