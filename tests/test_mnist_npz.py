@@ -113,3 +113,14 @@ def test_bad_arrays_name_the_key_and_what_was_expected(tmp_path, key, value, exp
     if key == "x_test" and len(value) == 0:
         contents["y_test"] = np.zeros(0, np.uint8)
     assert expected in error_of(saved(tmp_path, contents))
+
+
+def test_unset_path_without_network_says_to_pass_ingest_path(tmp_path, monkeypatch):
+    from components.npz_example_gen.keras_download import keras_mnist
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # an empty ~/.keras cache
+    with pytest.raises(NpzError) as raised:
+        keras_mnist(origin="http://127.0.0.1:9/mnist.npz")  # nothing listens on the discard port
+    message = str(raised.value)
+    assert message.startswith("ingest.path: not set, and MNIST could not be fetched from http://127.0.0.1:9/")
+    assert message.endswith("pass ingest.path=FILE with a local mnist.npz") and "\n" not in message
