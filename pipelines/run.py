@@ -9,6 +9,7 @@ the failed component's error is part of the summary instead of a traceback.
 from __future__ import annotations
 
 import datetime
+import logging
 import time
 from collections.abc import Callable
 from typing import Optional
@@ -68,6 +69,7 @@ class ReportingDagRunner(LocalDagRunner):
             try:
                 info = component.launch()
             except Exception as error:  # pylint: disable=broad-except  # reported, and the run stops here
+                logging.exception("%s failed", name)  # the traceback, for the run's log file
                 report = ComponentReport(name, "failed", round(time.perf_counter() - started, 3), _one_paragraph(error))
                 self.launches.append((report, None))
                 self.on_end(report)

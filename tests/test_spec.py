@@ -49,7 +49,7 @@ def test_overrides_set_dotted_keys_as_yaml_values(write_spec):
         ("evaluator.min_accuracy=-0.1", "--set evaluator.min_accuracy: Input should be greater than or equal to 0"),
         ("trainer.dropout=0.5", "--set trainer.dropout: unknown key"),
         ("schema_file=missing.pbtxt", "--set schema_file: expected an existing schema file, missing.pbtxt is not one"),
-        ("ingest.kind=parquet", "--set ingest.kind: Input should be 'baker'"),
+        ("ingest.kind=parquet", "--set ingest.kind: Input tag 'parquet' found using 'kind' does not match any"),
         ("name=../escape", "--set name: String should match pattern"),
     ],
 )
@@ -105,6 +105,26 @@ def test_malformed_override_is_refused(write_spec, override):
 
 
 def test_declared_models_are_the_ones_the_model_code_builds():
-    from components.baker_model.model import ARCHITECTURES
+    from components.baker_model import model as baker
+    from components.mnist_model import model as mnist
 
-    assert set(MODELS["baker"]) == set(ARCHITECTURES)
+    assert set(MODELS["baker"]) == set(baker.ARCHITECTURES)
+    assert set(MODELS["mnist"]) == set(mnist.ARCHITECTURES)
+
+
+def test_mnist_file_gets_its_own_defaults(write_spec, tmp_path):
+    (tmp_path / "mnist.npz").write_bytes(b"checked when ingested, not here")
+    spec = load_spec(write_spec(f"name: mnist\ningest:\n  kind: mnist\n  path: {tmp_path / 'mnist.npz'}\n"))
+    assert spec.transform.normalize == "fixed_range" and spec.trainer.model == "mlp"
+    assert spec.schema_file == REPO / "schemas" / "mnist" / "schema.pbtxt"
+    assert load_spec(REPO / "pipelines" / "mnist.yaml", ["ingest.path=null"]).ingest.path is None
+
+
+def test_mnist_errors_name_keys_inside_the_ingest_kind(write_spec):
+    path = write_spec("name: mnist\ningest:\n  kind: mnist\n  path: nowhere.npz\n  shuffle: true\ntrainer:\n  model: conv\n")
+    assert problems(path) == [
+        f"{path}:4: ingest.path: expected an existing .npz file, nowhere.npz is not one",
+        f"{path}:5: ingest.shuffle: unknown key",
+    ]
+    [line] = problems(write_spec("name: mnist\ningest: {kind: mnist}\ntrainer:\n  model: conv\n"))
+    assert line.endswith(":4: trainer.model: 'conv' is not a mnist model; expected one of mlp, cnn")

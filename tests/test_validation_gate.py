@@ -12,6 +12,7 @@ from tfx.utils import io_utils
 
 from components.baker_example_gen.executor import to_examples
 from components.baker_example_gen.sequences import generate
+from components.npz_example_gen.mnist_npz import to_serialized_examples
 from components.validation_gate.executor import DataAnomaliesError, Executor, describe_errors
 
 from conftest import REPO
@@ -34,9 +35,9 @@ def statistics_of(tmp_path, examples) -> standard_artifacts.ExampleStatistics:
     return artifact
 
 
-def run_gate(tmp_path, examples):
+def run_gate(tmp_path, examples, kind="baker"):
     schema = standard_artifacts.Schema()
-    schema.uri = str(REPO / "schemas" / "baker")
+    schema.uri = str(REPO / "schemas" / kind)
     anomalies = standard_artifacts.ExampleAnomalies()
     anomalies.uri = str(tmp_path / "anomalies")
     inputs = {"statistics": [statistics_of(tmp_path, examples)], "schema": [schema]}
@@ -73,3 +74,17 @@ def test_warnings_do_not_stop_a_run():
     anomalies.anomaly_info["label"].severity = anomalies_pb2.AnomalyInfo.ERROR
     anomalies.anomaly_info["label"].reason.add(short_description="Out-of-range values", description="7 > 1")
     assert describe_errors("eval", anomalies) == ["    eval split, feature 'label': Out-of-range values: 7 > 1"]
+
+
+def test_mnist_pixels_and_labels_out_of_range_stop(tmp_path):
+    images = np.zeros((20, 784), np.int64)
+    images[3, 100] = 300
+    labels = np.arange(20) % 10
+    labels[5] = 12
+    records = to_serialized_examples(images, labels)
+    with pytest.raises(DataAnomaliesError) as raised:
+        run_gate(tmp_path, [tf.train.Example.FromString(record) for record in records], kind="mnist")
+    lines = str(raised.value).splitlines()[1:]
+    assert len(lines) == 2
+    assert "feature 'image'" in lines[0] and "300" in lines[0]
+    assert "feature 'label'" in lines[1] and "12" in lines[1]
