@@ -17,8 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 TFXFLOW = str(Path(PYTHON).with_name("tfxflow"))
@@ -33,7 +31,8 @@ def timed(args: list[str]) -> dict:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise SystemExit(f"{' '.join(args)} failed with exit code {child.returncode}")
-    return {"seconds": round(time.perf_counter() - started, 1), "peak_mb": round(usage.ru_maxrss / 1024), "stdout": stdout}
+    seconds = round(time.perf_counter() - started, 1)
+    return {"seconds": seconds, "peak_mb": round(usage.ru_maxrss / 1024), "stdout": stdout}
 
 
 def write_tfrecords(npz: Path, directory: Path) -> None:
@@ -96,7 +95,7 @@ def main() -> None:
         results["tfxflow_first"] = tfxflow_run(npz, scratch / "tfxflow")
         results["tfxflow_second"] = tfxflow_run(npz, scratch / "tfxflow")
     base = results["plain_keras"]["seconds"]
-    for name, result in results.items():
+    for result in results.values():
         result.pop("stdout")
         result["ratio_to_plain_keras"] = round(result["seconds"] / base, 2)
     results["tfxflow_second"]["ratio_to_first"] = round(

@@ -4,8 +4,9 @@
         train_and_export(fn_args, build_model=lambda shape: my_model(shape), label=LABEL)
 
 Reads raw examples with tf.data and applies the Transform graph once into in-memory tensors (the
-tutorial's cache), then shuffles, batches and prefetches for Keras; fits the Keras model, and exports it with a `serving_default` signature that takes serialized raw
-tf.Examples and applies the Transform graph, so serving normalizes exactly as training did.
+tutorial's cache), then shuffles, batches and prefetches for Keras; fits the Keras model, and
+exports it with a `serving_default` signature that takes serialized raw tf.Examples and applies
+the Transform graph, so serving normalizes exactly as training did.
 """
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ def plot_sample_predictions(images: np.ndarray, predicted: np.ndarray, true: np.
     figure, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.6 * rows), squeeze=False)
     for axis in axes.ravel():
         axis.axis("off")
-    for axis, image, guess, label in zip(axes.ravel(), images, predicted, true):
+    for axis, image, guess, label in zip(axes.ravel(), images, predicted, true, strict=False):
         axis.imshow(image, cmap="gray_r")
         axis.set_title(f"{guess} ({label})", color="black" if guess == label else "red", fontsize=10)
     figure.suptitle("predicted (true)")

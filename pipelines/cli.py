@@ -74,7 +74,9 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
 
 
 @main.command()
-@click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path), help="Pushed model or serving dir.")
+@click.option(
+    "--model", "model_dir", required=True, type=click.Path(path_type=Path), help="Pushed model or serving dir."
+)
 @click.option("--input", "inputs", required=True, multiple=True, type=click.Path(path_type=Path), help="npz or PNG.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
 def predict(model_dir: Path, inputs: tuple[Path, ...], as_json: bool) -> None:

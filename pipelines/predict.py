@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from components.npz_example_gen.mnist_npz import IMAGE_SHAPE, NpzError, to_serialized_examples
+from components.npz_example_gen.mnist_npz import IMAGE_SHAPE, to_serialized_examples
 
 # Arrays an npz may hold its images under, in order of preference.
 NPZ_KEYS = ("x_test", "x", "images", "x_train")

@@ -121,7 +121,9 @@ def test_mnist_file_gets_its_own_defaults(write_spec, tmp_path):
 
 
 def test_mnist_errors_name_keys_inside_the_ingest_kind(write_spec):
-    path = write_spec("name: mnist\ningest:\n  kind: mnist\n  path: nowhere.npz\n  shuffle: true\ntrainer:\n  model: conv\n")
+    path = write_spec(
+        "name: mnist\ningest:\n  kind: mnist\n  path: nowhere.npz\n  shuffle: true\ntrainer:\n  model: conv\n"
+    )
     assert problems(path) == [
         f"{path}:4: ingest.path: expected an existing .npz file, nowhere.npz is not one",
         f"{path}:5: ingest.shuffle: unknown key",

@@ -49,4 +49,5 @@ def run_fn(fn_args: FnArgs) -> None:
     features, labels = next(iter(evaluation.unbatch().batch(SAMPLES)))
     predicted = model.predict(features, verbose=0).argmax(axis=1)
     images = features[IMAGE].numpy().reshape(-1, 28, 28)
-    plot_sample_predictions(images, predicted, labels.numpy().ravel(), Path(fn_args.model_run_dir) / "sample_predictions.png")
+    path = Path(fn_args.model_run_dir) / "sample_predictions.png"
+    plot_sample_predictions(images, predicted, labels.numpy().ravel(), path)
