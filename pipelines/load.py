@@ -72,11 +72,15 @@ def _error_line(path: Path, tree: yaml.Node | None, overridden: set[str], error:
         match = re.match(r"([\w.]+): (.*)", message)
         if match:
             keys, message = match.group(1).split("."), match.group(2)
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):  # e.g. ingest.kind
+        keys = [*keys, error["ctx"]["discriminator"].strip("'")]
     dotted = ".".join(keys) or "(top level)"
     if error["type"] == "extra_forbidden":
         message = "unknown key"
-    elif error["type"] == "missing":
+    elif error["type"] in ("missing", "union_tag_not_found"):
         message = "required key is missing"
+    elif error["type"] == "union_tag_invalid":
+        message = f"expected one of {error['ctx']['expected_tags']}, got {error['ctx']['tag']!r}"
     elif "input" in error and error["type"] != "value_error":
         message = f"{message}, got {error['input']!r}"
     if dotted in overridden:

@@ -49,7 +49,7 @@ def test_overrides_set_dotted_keys_as_yaml_values(write_spec):
         ("evaluator.min_accuracy=-0.1", "--set evaluator.min_accuracy: Input should be greater than or equal to 0"),
         ("trainer.dropout=0.5", "--set trainer.dropout: unknown key"),
         ("schema_file=missing.pbtxt", "--set schema_file: expected an existing schema file, missing.pbtxt is not one"),
-        ("ingest.kind=parquet", "--set ingest.kind: Input tag 'parquet' found using 'kind' does not match any"),
+        ("ingest.kind=parquet", "--set ingest.kind: expected one of 'baker', 'mnist', got 'parquet'"),
         ("name=../escape", "--set name: String should match pattern"),
     ],
 )
@@ -130,3 +130,8 @@ def test_mnist_errors_name_keys_inside_the_ingest_kind(write_spec):
     ]
     [line] = problems(write_spec("name: mnist\ningest: {kind: mnist}\ntrainer:\n  model: conv\n"))
     assert line.endswith(":4: trainer.model: 'conv' is not a mnist model; expected one of mlp, cnn")
+
+
+def test_missing_ingest_kind_points_at_the_kind_key(write_spec):
+    path = write_spec("name: x\ningest:\n  examples: 10\n")
+    assert problems(path) == [f"{path}:2: ingest.kind: required key is missing"]
