@@ -17,6 +17,8 @@ setup(
         "pydantic>=2.6,<3",
         "click>=8.1,<9",
         "PyYAML>=6",
+        "matplotlib>=3.8,<4",
+        "pillow>=10",
     ],
     extras_require={"test": ["pytest>=8", "hypothesis>=6"]},
     entry_points={"console_scripts": ["tfxflow=pipelines.cli:main"]},

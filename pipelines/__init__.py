@@ -1,7 +1,8 @@
 """tfxflow: declarative YAML pipelines compiled to TFX.
 
 `spec` says what a pipeline file may contain, `load` reads one, `build` turns it into a TFX
-pipeline, `run` executes it locally and `cli` is the `tfxflow` command.
+pipeline, `run` executes it locally, `summary` reads the outcome back from MLMD, `predict` uses a
+pushed model, and `cli` is the `tfxflow` command.
 """
 import os
 

@@ -12,14 +12,25 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 # The model architectures each ingest kind offers (`trainer.model`); the model modules under
 # components/ build exactly these (tests/test_spec.py checks that they agree).
 MODELS: dict[str, tuple[str, ...]] = {"baker": ("mlp", "conv"), "mnist": ("mlp", "cnn")}
 DEFAULT_NORMALIZATION = {"baker": "z_score", "mnist": "fixed_range"}
+
+
+def ExistingFile(what: str) -> Any:  # noqa: N802  (used as a type)
+    """A Path that must name an existing file; the error says `what` was expected."""
+
+    def check(path: Path) -> Path:
+        if not path.is_file():
+            raise ValueError(f"expected an existing {what}, {path} is not one")
+        return path
+
+    return Annotated[Path, AfterValidator(check)]
 
 
 class Section(BaseModel):
@@ -49,14 +60,9 @@ class MnistIngest(Section):
     """MNIST from an .npz with x_train, y_train, x_test, y_test (uint8 N x 28 x 28 images, labels 0-9)."""
 
     kind: Literal["mnist"] = "mnist"
-    path: Path | None = Field(None, description="default: keras' cached download (~/.keras/datasets/mnist.npz)")
-
-    @field_validator("path")
-    @classmethod
-    def _path_exists(cls, path: Path | None) -> Path | None:
-        if path is not None and not path.is_file():
-            raise ValueError(f"expected an existing .npz file, {path} is not one")
-        return path
+    path: ExistingFile(".npz file") | None = Field(
+        None, description="default: keras' cached download (~/.keras/datasets/mnist.npz)"
+    )
 
 
 Ingest = Annotated[Union[BakerIngest, MnistIngest], Field(discriminator="kind")]
@@ -106,20 +112,13 @@ class PipelineSpec(Section):
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=63)
     ingest: Ingest
-    schema_file: Path | None = Field(None, description="default: the curated schemas/<kind>/schema.pbtxt")
+    schema_file: ExistingFile("schema file") | None = Field(None, description="default: the curated schemas/<kind>/schema.pbtxt")
     run: RunSettings = RunSettings()
     transform: TransformSettings = TransformSettings()
     trainer: TrainerSettings = TrainerSettings()
     evaluator: EvaluatorSettings = EvaluatorSettings()
     pusher: PusherSettings = PusherSettings()
     beam: BeamSettings = BeamSettings()
-
-    @field_validator("schema_file")
-    @classmethod
-    def _schema_file_exists(cls, path: Path | None) -> Path | None:
-        if path is not None and not path.is_file():
-            raise ValueError(f"expected an existing schema file, {path} is not one")
-        return path
 
     @model_validator(mode="after")
     def _fill_defaults_and_check(self) -> PipelineSpec:
