@@ -60,11 +60,10 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
         click.echo(f"{report.name:<26} {report.state:<7} {report.seconds:6.1f} s", err=True)
 
     try:
-        summary = run_pipeline(spec, on_start, on_end)
+        summary = run_pipeline(spec, on_start, on_end, started=_STARTED)
     except NpzError as error:  # the MNIST download that replaces an unset ingest.path failed
         click.echo(str(error), err=True)
         sys.exit(2)
-    summary.wall_seconds = round(time.perf_counter() - _STARTED, 1)
     if as_json:
         click.echo(json.dumps(summary.to_json(), indent=2))
     else:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from components.npz_example_gen.mnist_npz import IMAGE_SHAPE, to_serialized_examples
+from components.npz_example_gen.mnist_npz import IMAGE_SHAPE, check_images, to_serialized_examples
 
 # Arrays an npz may hold its images under, in order of preference.
 NPZ_KEYS = ("x_test", "x", "images", "x_train")
@@ -28,8 +28,12 @@ def read_images(paths: list[Path]) -> tuple[list[str], np.ndarray]:
     names: list[str] = []
     images: list[np.ndarray] = []
     for path in paths:
-        batch = _npz_images(path) if path.suffix.lower() == ".npz" else _png_image(path)[None]
-        names += [f"{path}[{i}]" for i in range(len(batch))] if path.suffix.lower() == ".npz" else [str(path)]
+        if path.suffix.lower() == ".npz":
+            batch = _npz_images(path)
+            names += [f"{path}[{i}]" for i in range(len(batch))]
+        else:
+            batch = _png_image(path)[None]
+            names.append(str(path))
         images.append(batch)
     return names, np.concatenate(images)
 
@@ -69,16 +73,14 @@ def _version_directory(path: Path) -> Path:
 def _npz_images(path: Path) -> np.ndarray:
     try:
         with np.load(path, allow_pickle=False) as archive:
-            key = next((k for k in NPZ_KEYS if k in archive.files), None)
-            if key is None:
-                raise PredictError(f"{path}: no images under {', '.join(NPZ_KEYS)}; found {', '.join(archive.files)}")
-            images = archive[key]
+            found = archive.files
+            key = next((key for key in NPZ_KEYS if key in found), None)
+            images = archive[key] if key else None
     except (OSError, ValueError, EOFError, AttributeError) as error:
-        if isinstance(error, PredictError):
-            raise
         raise PredictError(f"{path}: not a readable .npz file of images ({error})") from None
-    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE or not len(images):
-        raise PredictError(f"{path}: {key} is {images.dtype} {images.shape}; expected uint8 (N, 28, 28) images")
+    if images is None:
+        raise PredictError(f"{path}: no images under {', '.join(NPZ_KEYS)}; found {', '.join(found)}")
+    check_images(path, key, images)  # NpzError: wrong dtype, shape or no images
     return images
 
 

@@ -81,10 +81,16 @@ class ReportingDagRunner(LocalDagRunner):
 
 
 def run_pipeline(
-    spec: PipelineSpec, on_start: Callable[[str], None], on_end: Callable[[ComponentReport], None]
+    spec: PipelineSpec,
+    on_start: Callable[[str], None],
+    on_end: Callable[[ComponentReport], None],
+    started: Optional[float] = None,
 ) -> RunSummary:
-    """Runs the spec's pipeline locally and summarizes it from MLMD."""
-    started = time.perf_counter()
+    """Runs the spec's pipeline locally and summarizes it from MLMD.
+
+    `wall_seconds` counts from `started` (a time.perf_counter() reading; default: now).
+    """
+    started = time.perf_counter() if started is None else started
     pipeline = build_pipeline(spec)
     runner = ReportingDagRunner(on_start, on_end)
     runner.run(pipeline)

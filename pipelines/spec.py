@@ -112,7 +112,9 @@ class PipelineSpec(Section):
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=63)
     ingest: Ingest
-    schema_file: ExistingFile("schema file") | None = Field(None, description="default: the curated schemas/<kind>/schema.pbtxt")
+    schema_file: ExistingFile("schema file") | None = Field(
+        None, description="default: the curated schemas/<kind>/schema.pbtxt"
+    )
     run: RunSettings = RunSettings()
     transform: TransformSettings = TransformSettings()
     trainer: TrainerSettings = TrainerSettings()

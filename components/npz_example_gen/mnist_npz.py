@@ -35,12 +35,7 @@ def load_mnist(path: str | Path) -> dict[str, np.ndarray]:
 
 def check_split(path: str | Path, x_key: str, x: np.ndarray, y_key: str, y: np.ndarray) -> None:
     """Raises NpzError unless x is non-empty uint8 N x 28 x 28 and y holds N integer labels in 0-9."""
-    if x.dtype != np.uint8:
-        raise NpzError(f"{path}: {x_key}: images have dtype {x.dtype}; expected uint8 pixels 0-255")
-    if x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE:
-        raise NpzError(f"{path}: {x_key}: shape {x.shape}; expected (N, 28, 28)")
-    if len(x) == 0:
-        raise NpzError(f"{path}: {x_key}: no images; expected at least one")
+    check_images(path, x_key, x)
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
         raise NpzError(f"{path}: {y_key}: {y.dtype} array of shape {y.shape}; expected N integer labels")
     if len(y) != len(x):
@@ -48,6 +43,16 @@ def check_split(path: str | Path, x_key: str, x: np.ndarray, y_key: str, y: np.n
     low, high = int(y.min()), int(y.max())
     if low < 0 or high > 9:
         raise NpzError(f"{path}: {y_key}: labels range over {low}..{high}; expected digits 0-9")
+
+
+def check_images(path: str | Path, x_key: str, x: np.ndarray) -> None:
+    """Raises NpzError unless x is non-empty uint8 N x 28 x 28."""
+    if x.dtype != np.uint8:
+        raise NpzError(f"{path}: {x_key}: images have dtype {x.dtype}; expected uint8 pixels 0-255")
+    if x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE:
+        raise NpzError(f"{path}: {x_key}: shape {x.shape}; expected (N, 28, 28)")
+    if len(x) == 0:
+        raise NpzError(f"{path}: {x_key}: no images; expected at least one")
 
 
 def to_serialized_examples(x: np.ndarray, y: np.ndarray | None = None) -> list[bytes]:
