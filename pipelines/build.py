@@ -14,6 +14,7 @@ from tfx.components import Evaluator, Pusher, StatisticsGen, Trainer, Transform
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import LatestBlessedModelStrategy
 from tfx.orchestration import metadata, pipeline
 from tfx.proto import pusher_pb2, trainer_pb2
 from tfx.types import Channel, standard_artifacts
@@ -24,7 +25,7 @@ from components.npz_example_gen.component import NpzExampleGen
 from components.npz_example_gen.keras_download import keras_mnist
 from components.baseline_resolver import CANDIDATE_KEY, PreviousBlessedModelStrategy
 from components.validation_gate.component import ValidationGate
-from pipelines.spec import BakerIngest, EvaluatorSettings, Ingest, PipelineSpec
+from pipelines.spec import BakerIngest, EvaluatorSettings, Ingest, PipelineSpec, location_text
 
 # Per ingest kind, the package holding `preprocessing.preprocessing_fn` and `model.run_fn`.
 MODEL_PACKAGES = {"baker": "components.baker_model", "mnist": "components.mnist_model"}
@@ -33,14 +34,14 @@ LABEL_KEY = "label"
 _EVAL_BATCH = 1000
 
 
-def build_pipeline(spec: PipelineSpec) -> pipeline.Pipeline:
-    """The TFX pipeline the spec declares, rooted at `run.root`, with MLMD in SQLite there."""
-    root = spec.run.root.resolve()
+def build_pipeline(spec: PipelineSpec, for_kubeflow: bool = False) -> pipeline.Pipeline:
+    """The TFX pipeline the spec declares: rooted at `run.root` with MLMD in SQLite there, or
+    `for_kubeflow`, rooted at `kubeflow.pipeline_root` with the cluster's Beam arguments and MLMD."""
     models = MODEL_PACKAGES[spec.ingest.kind]
     example_gen = _example_gen(spec.ingest)
     examples = example_gen.outputs["examples"]
     statistics = StatisticsGen(examples=examples)
-    schema = ImportSchemaGen(schema_file=str(spec.schema_file.resolve()))
+    schema = ImportSchemaGen(schema_file=location_text(spec.schema_file))
     gate = ValidationGate(statistics=statistics.outputs["statistics"], schema=schema.outputs["schema"]).with_id(
         "ExampleValidator"
     )
@@ -65,12 +66,7 @@ def build_pipeline(spec: PipelineSpec) -> pipeline.Pipeline:
         eval_args=trainer_pb2.EvalArgs(),
         custom_config=spec.trainer.model_dump(),
     )
-    baseline = Resolver(
-        strategy_class=PreviousBlessedModelStrategy,
-        model=Channel(type=standard_artifacts.Model),
-        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
-        **{CANDIDATE_KEY: trainer.outputs["model"]},
-    ).with_id("baseline_model_resolver")
+    baseline = _baseline_resolver(trainer.outputs["model"], for_kubeflow)
     evaluator = Evaluator(
         examples=examples,
         model=trainer.outputs["model"],
@@ -81,7 +77,7 @@ def build_pipeline(spec: PipelineSpec) -> pipeline.Pipeline:
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
         push_destination=pusher_pb2.PushDestination(
-            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=str(spec.pusher.serving_dir.resolve()))
+            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=location_text(spec.pusher.serving_dir))
         ),
         custom_executor_spec=executor_spec.ExecutorClassSpec(atomic_pusher.Executor),
     )
@@ -96,6 +92,15 @@ def build_pipeline(spec: PipelineSpec) -> pipeline.Pipeline:
         evaluator,
         pusher,
     ]
+    if for_kubeflow:
+        return pipeline.Pipeline(
+            pipeline_name=spec.name,
+            pipeline_root=spec.kubeflow.pipeline_root,
+            components=components,
+            enable_cache=spec.run.cache,
+            beam_pipeline_args=spec.kubeflow.beam_args,
+        )
+    root = spec.run.root.resolve()
     return pipeline.Pipeline(
         pipeline_name=spec.name,
         pipeline_root=str(root / "pipeline"),
@@ -139,9 +144,25 @@ def eval_config(settings: EvaluatorSettings) -> tfma.EvalConfig:
     )
 
 
+def _baseline_resolver(candidate: Channel, for_kubeflow: bool) -> Resolver:
+    """The blessed model a candidate is compared with. Locally the newest blessed one older than the
+    candidate, so an unchanged, cached rerun is not compared with itself; KubeflowV2DagRunner only
+    compiles TFX's own LatestBlessedModelStrategy (KFP's cache keeps the rerun from re-evaluating)."""
+    if for_kubeflow:
+        strategy, candidate_input = LatestBlessedModelStrategy, {}
+    else:
+        strategy, candidate_input = PreviousBlessedModelStrategy, {CANDIDATE_KEY: candidate}
+    return Resolver(
+        strategy_class=strategy,
+        model=Channel(type=standard_artifacts.Model),
+        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
+        **candidate_input,
+    ).with_id("baseline_model_resolver")
+
+
 def _example_gen(ingest: Ingest) -> base_component.BaseComponent:
     if isinstance(ingest, BakerIngest):
         return BakerExampleGen(
             train_examples=ingest.examples, eval_examples=ingest.eval_examples, length=ingest.length, seed=ingest.seed
         )
-    return NpzExampleGen(path=str(ingest.path.resolve()) if ingest.path else keras_mnist())
+    return NpzExampleGen(path=location_text(ingest.path) if ingest.path else keras_mnist())

@@ -2,8 +2,11 @@
 
     tfxflow run pipelines/baker.yaml --set trainer.epochs=1 --json
     tfxflow validate pipelines/baker.yaml
+    tfxflow compile pipelines/baker.yaml --target kubeflow --output baker-kfp.yaml
+    tfxflow schedule pipelines/baker.yaml --endpoint https://kfp.example.com
 
 Exit codes: 0 the run succeeded (whether or not its model was blessed), 1 it failed, 2 bad input.
+Kubeflow commands: 0 done, 1 KFP refused or could not be reached, 2 bad input.
 """
 from __future__ import annotations
 
@@ -12,12 +15,14 @@ import time
 _STARTED = time.perf_counter()  # the console script imports this module first: ~ process start
 
 import datetime  # noqa: E402
+import functools  # noqa: E402
 import json  # noqa: E402
+import tempfile  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING  # noqa: E402
+from typing import TYPE_CHECKING, Any, Callable  # noqa: E402
 
 import click  # noqa: E402
 import yaml  # noqa: E402
@@ -27,6 +32,7 @@ from pipelines.logs import capture_logs  # noqa: E402
 from pipelines.spec import PipelineSpec  # noqa: E402
 
 if TYPE_CHECKING:
+    from pipelines.kfp_client import KfpClient
     from pipelines.summary import ComponentReport  # imports TFMA: not at start-up
 
 _SPEC_FILE = click.Path(dir_okay=False, path_type=Path)
@@ -37,7 +43,7 @@ _SET = click.option(
 
 @click.group()
 def main() -> None:
-    """Declarative TFX pipelines: one YAML file, run locally on Beam."""
+    """Declarative TFX pipelines: one YAML file, run locally on Beam or on Kubeflow Pipelines."""
 
 
 @main.command()
@@ -103,6 +109,100 @@ def validate(spec_file: Path, overrides: tuple[str, ...]) -> None:
     """Check SPEC_FILE and print it with every default filled in."""
     spec = _load(spec_file, overrides)
     click.echo(yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False), nl=False)
+
+
+@main.command(name="compile")
+@click.argument("spec_file", type=_SPEC_FILE)
+@_SET
+@click.option("--target", type=click.Choice(["kubeflow"]), default="kubeflow", show_default=True)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.yaml")
+def compile_command(spec_file: Path, overrides: tuple[str, ...], target: str, output: Path) -> None:
+    """Compile SPEC_FILE to a KFP v2 pipeline spec (YAML) for Kubeflow Pipelines."""
+    spec = _load(spec_file, overrides)
+    _compile(spec, spec_file, output)
+    click.echo(f"wrote {output} ({target}, image {spec.kubeflow.image})")
+
+
+def _kfp_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--endpoint, --token and --no-verify-tls; passes the command a connected KfpClient."""
+
+    @click.option("--endpoint", required=True, envvar="KFP_ENDPOINT", help="KFP API URL (or KFP_ENDPOINT).")
+    @click.option("--token", envvar="KFP_TOKEN", help="Bearer token (or KFP_TOKEN); never printed.")
+    @click.option("--no-verify-tls", is_flag=True, help="Do not verify the server's TLS certificate.")
+    @functools.wraps(command)
+    def wrapper(endpoint: str, token: str | None, no_verify_tls: bool, **kwargs: Any) -> None:
+        from pipelines.kfp_client import KfpClient, KfpError
+
+        if no_verify_tls:
+            click.echo("warning: TLS certificate verification is off (--no-verify-tls)", err=True)
+        try:
+            command(client=KfpClient(endpoint, token, verify_tls=not no_verify_tls), **kwargs)
+        except KfpError as error:
+            click.echo(str(error), err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@main.command()
+@click.argument("spec_file", type=_SPEC_FILE)
+@_SET
+@_kfp_options
+def submit(client: KfpClient, spec_file: Path, overrides: tuple[str, ...]) -> None:
+    """Upload SPEC_FILE's compiled pipeline to KFP and start one run."""
+    spec = _load(spec_file, overrides)
+    version = _publish(client, spec, spec_file)
+    run_id = client.create_run(spec.name, version, spec.kubeflow.pipeline_root)
+    click.echo(f"pipeline version {version.name} ({version.version_id}); started run {run_id}")
+
+
+@main.command()
+@click.argument("spec_file", type=_SPEC_FILE)
+@_SET
+@click.option("--list", "list_only", is_flag=True, help="Show this pipeline's recurring runs.")
+@click.option("--delete", is_flag=True, help="Delete this pipeline's recurring runs.")
+@_kfp_options
+def schedule(client: KfpClient, spec_file: Path, overrides: tuple[str, ...], list_only: bool, delete: bool) -> None:
+    """Schedule recurring retraining of SPEC_FILE on KFP (kubeflow.schedule), replacing any earlier schedule."""
+    spec = _load(spec_file, overrides)
+    if list_only or delete:
+        runs = client.recurring_runs(spec.name)
+        for run in runs:
+            if delete:
+                client.delete_recurring_run(run["id"])
+            click.echo(f"{'deleted ' if delete else ''}{run['id']}  {run['cron']}  {run['status']}  "
+                       f"max_concurrency={run['max_concurrency']}  no_catchup={run['no_catchup']}")
+        if not runs:
+            click.echo(f"no recurring runs named {spec.name}")
+        return
+    if spec.kubeflow.schedule is None:
+        _fail(f"{spec_file}: kubeflow.schedule.cron: required to schedule, e.g. '0 0 3 * * *' (03:00 daily)")
+    version = _publish(client, spec, spec_file)
+    recurring_id = client.schedule(spec.name, version, spec.kubeflow.pipeline_root, spec.kubeflow.schedule)
+    click.echo(f"pipeline version {version.name}; recurring run {recurring_id}: '{spec.kubeflow.schedule.cron}'")
+
+
+def _publish(client: KfpClient, spec: PipelineSpec, spec_file: Path) -> Any:
+    with tempfile.TemporaryDirectory(prefix="tfxflow-kfp-") as scratch:
+        package = Path(scratch) / f"{spec.name}.yaml"
+        _compile(spec, spec_file, package)
+        return client.upload(spec.name, package)
+
+
+def _compile(spec: PipelineSpec, spec_file: Path, output: Path) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    from pipelines.kubeflow import compile_pipeline
+
+    try:
+        compile_pipeline(spec, output, source=spec_file)
+    except SpecError as error:
+        _fail(str(error))
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(2)
 
 
 def _load(spec_file: Path, overrides: tuple[str, ...]) -> PipelineSpec:

@@ -83,7 +83,7 @@ def _error_line(path: Path, tree: yaml.Node | None, overridden: set[str], error:
         message = f"expected one of {error['ctx']['expected_tags']}, got {error['ctx']['tag']!r}"
     elif "input" in error and error["type"] != "value_error":
         message = f"{message}, got {error['input']!r}"
-    if dotted in overridden:
+    if any(dotted == key or dotted.startswith(f"{key}.") for key in overridden):
         return f"--set {dotted}: {message}"
     return f"{path}:{_line_of(tree, keys)}: {dotted}: {message}"
 

@@ -10,11 +10,14 @@ Unknown keys, wrong types and out-of-range values are refused (see `pipelines.lo
 """
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, model_validator
+
+from pipelines.cron import check_cron
 
 # The model architectures each ingest kind offers (`trainer.model`); the model modules under
 # components/ build exactly these (tests/test_spec.py checks that they agree).
@@ -22,15 +25,30 @@ MODELS: dict[str, tuple[str, ...]] = {"baker": ("mlp", "conv"), "mnist": ("mlp",
 DEFAULT_NORMALIZATION = {"baker": "z_score", "mnist": "fixed_range"}
 
 
-def ExistingFile(what: str) -> Any:  # noqa: N802  (used as a type)
-    """A Path that must name an existing file; the error says `what` was expected."""
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
-    def check(path: Path) -> Path:
-        if not path.is_file():
-            raise ValueError(f"expected an existing {what}, {path} is not one")
-        return path
 
-    return Annotated[Path, AfterValidator(check)]
+def Location(what: str, must_exist: bool = True) -> Any:  # noqa: N802  (used as a type)
+    """A URI such as gs://bucket/file (kept as a str, read with tf.io.gfile) or a local Path; a
+    local file that `must_exist` is checked here, a URI only where it is read."""
+
+    def check(value: Any) -> str | Path:
+        if isinstance(value, Path):
+            return value
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"expected a path or URI of the {what}, got {value!r}")
+        if _URI.match(value):
+            return value
+        if must_exist and not Path(value).is_file():
+            raise ValueError(f"expected an existing {what}, {value} is not one")
+        return Path(value)
+
+    return Annotated[Union[str, Path], PlainValidator(check)]
+
+
+def location_text(location: str | Path) -> str:
+    """A Location as TFX takes it: the URI itself, or the local path made absolute."""
+    return location if isinstance(location, str) else str(location.resolve())
 
 
 class Section(BaseModel):
@@ -60,7 +78,7 @@ class MnistIngest(Section):
     """MNIST from an .npz with x_train, y_train, x_test, y_test (uint8 N x 28 x 28 images, labels 0-9)."""
 
     kind: Literal["mnist"] = "mnist"
-    path: ExistingFile(".npz file") | None = Field(
+    path: Location(".npz file") | None = Field(
         None, description="default: keras' cached download (~/.keras/datasets/mnist.npz)"
     )
 
@@ -98,7 +116,9 @@ class EvaluatorSettings(Section):
 class PusherSettings(Section):
     """Where blessed models are published, one numbered version directory each."""
 
-    serving_dir: Path | None = Field(None, description="default: <run.root>/serving")
+    serving_dir: Location("serving directory", must_exist=False) | None = Field(
+        None, description="default: <run.root>/serving"
+    )
 
 
 class BeamSettings(Section):
@@ -107,12 +127,36 @@ class BeamSettings(Section):
     args: list[str] = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 
 
+class ScheduleSettings(Section):
+    """A KFP recurring run: when, and how runs of it may overlap."""
+
+    cron: Annotated[str, AfterValidator(check_cron)] = Field(
+        description="KFP's 6-field cron, seconds first, e.g. '0 0 3 * * *' (03:00 every day)"
+    )
+    max_concurrency: int = Field(1, ge=1, le=10, description="runs of this schedule that may run at once")
+    no_catchup: bool = Field(True, description="after a pause, start one run now instead of every missed one")
+
+
+class KubeflowSettings(Section):
+    """Where and how the pipeline runs on Kubeflow Pipelines (`tfxflow compile/submit/schedule`)."""
+
+    image: str | None = Field(None, description="container image built from this project's Dockerfile")
+    pipeline_root: str | None = Field(
+        None, pattern=_URI.pattern, description="URI the cluster writes artifacts under, e.g. gs://bucket/tfxflow"
+    )
+    beam_args: list[str] = Field(
+        ["--direct_running_mode=multi_processing", "--direct_num_workers=0"],
+        description="Beam pipeline arguments on the cluster (default: every core of the pod)",
+    )
+    schedule: ScheduleSettings | None = None
+
+
 class PipelineSpec(Section):
     """A whole pipeline file."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=63)
     ingest: Ingest
-    schema_file: ExistingFile("schema file") | None = Field(
+    schema_file: Location("schema file") | None = Field(
         None, description="default: the curated schemas/<kind>/schema.pbtxt"
     )
     run: RunSettings = RunSettings()
@@ -121,6 +165,7 @@ class PipelineSpec(Section):
     evaluator: EvaluatorSettings = EvaluatorSettings()
     pusher: PusherSettings = PusherSettings()
     beam: BeamSettings = BeamSettings()
+    kubeflow: KubeflowSettings = KubeflowSettings()
 
     @model_validator(mode="after")
     def _fill_defaults_and_check(self) -> PipelineSpec:

@@ -3,43 +3,24 @@
 The runs share one root, in order, as a user's would: first run, unchanged rerun, a stricter
 threshold, a schema the data breaks.
 """
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from components.baker_example_gen.executor import to_examples
-from components.baker_example_gen.sequences import generate
-from conftest import REPO
+from conftest import REPO, baker_probabilities, run_baker
 
 pytestmark = pytest.mark.e2e
 
-SMALL = ["ingest.examples=2000", "ingest.eval_examples=500", "trainer.model=conv", "trainer.epochs=3",
-         "evaluator.min_accuracy=0.99"]
-TFXFLOW = str(Path(sys.executable).with_name("tfxflow"))
 
-
-def tfxflow(root: Path, *overrides: str) -> tuple[int, dict, str]:
-    args = [TFXFLOW, "run", "pipelines/baker.yaml", "--json", "--set", f"run.root={root}"]
-    for override in [*SMALL, *overrides]:
-        args += ["--set", override]
-    done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=900)
-    summary = json.loads(done.stdout) if done.stdout.strip() else {}
-    return done.returncode, summary, done.stderr
+@pytest.fixture(scope="module")
+def root(baker_root):
+    return baker_root
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    return tmp_path_factory.mktemp("baker")
-
-
-@pytest.fixture(scope="module")
-def first(root):
-    return tfxflow(root)
+def first(baker_first_run):
+    return baker_first_run
 
 
 def states(summary):
@@ -63,18 +44,15 @@ def test_first_run_trains_blesses_and_pushes(first, root):
 
 def test_pushed_model_predicts_from_raw_serialized_examples(first):
     _, summary, _ = first
-    model = tf.saved_model.load(summary["pushed_model"])
-    x, labels = generate(400, 100, np.random.default_rng(12345))
-    serialized = tf.constant([example.SerializeToString() for example in to_examples(x, labels)])
-    probabilities = model.signatures["serving_default"](examples=serialized)["probabilities"]
+    probabilities, labels = baker_probabilities(summary["pushed_model"])
     assert probabilities.shape == (400, 2)
-    np.testing.assert_allclose(probabilities.numpy().sum(axis=1), 1.0, rtol=1e-5)
-    accuracy = float((probabilities.numpy().argmax(axis=1) == labels).mean())
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    accuracy = float((probabilities.argmax(axis=1) == labels).mean())
     assert accuracy >= 0.99 and abs(accuracy - summary["metrics"]["accuracy"]) < 0.01
 
 
 def test_unchanged_rerun_executes_nothing_and_pushes_nothing_new(first, root):
-    code, summary, stderr = tfxflow(root)
+    code, summary, stderr = run_baker(root)
     assert code == 0 and set(states(summary).values()) == {"cached"}
     assert summary["pushed_model"] == first[1]["pushed_model"]
     assert len(list((root / "serving").iterdir())) == 1
@@ -82,7 +60,7 @@ def test_unchanged_rerun_executes_nothing_and_pushes_nothing_new(first, root):
 
 
 def test_unreachable_accuracy_runs_but_pushes_nothing(first, root):
-    code, summary, _ = tfxflow(root, "trainer.model=mlp", "trainer.epochs=1", "evaluator.min_accuracy=0.999")
+    code, summary, _ = run_baker(root, "trainer.model=mlp", "trainer.epochs=1", "evaluator.min_accuracy=0.999")
     assert code == 0 and summary["status"] == "succeeded"
     assert summary["blessed"] is False and summary["pushed_model"] is None
     assert states(summary)["Trainer"] == "ran" and states(summary)["Pusher"] == "ran"
@@ -91,7 +69,7 @@ def test_unreachable_accuracy_runs_but_pushes_nothing(first, root):
 
 
 def test_threshold_above_one_is_refused_before_anything_runs(root):
-    code, summary, stderr = tfxflow(root, "evaluator.min_accuracy=1.01")
+    code, summary, stderr = run_baker(root, "evaluator.min_accuracy=1.01")
     assert code == 2 and summary == {}
     assert stderr.strip() == "--set evaluator.min_accuracy: Input should be less than or equal to 1, got 1.01"
 
@@ -101,7 +79,7 @@ def test_data_breaking_the_schema_stops_before_training(first, root, tmp_path):
                                                                     "float_domain { min: 0.0 max: 0.5 }")
     corrupted = tmp_path / "schema.pbtxt"
     corrupted.write_text(schema)
-    code, summary, stderr = tfxflow(root, f"schema_file={corrupted}")
+    code, summary, stderr = run_baker(root, f"schema_file={corrupted}")
     assert code == 1 and summary["status"] == "failed"
     assert states(summary) == {"BakerExampleGen": "cached", "ImportSchemaGen": "ran", "StatisticsGen": "cached",
                                "ExampleValidator": "failed"}

@@ -135,3 +135,12 @@ def test_mnist_errors_name_keys_inside_the_ingest_kind(write_spec):
 def test_missing_ingest_kind_points_at_the_kind_key(write_spec):
     path = write_spec("name: x\ningest:\n  examples: 10\n")
     assert problems(path) == [f"{path}:2: ingest.kind: required key is missing"]
+
+
+def test_locations_take_uris_as_given_and_check_local_files(write_spec, tmp_path):
+    spec = load_spec(write_spec("name: m\ningest: {kind: mnist, path: gs://b/mnist.npz}\n"),
+                     ["pusher.serving_dir=s3://b/serving", "schema_file=file:///etc/schema.pbtxt"])
+    assert (spec.ingest.path, spec.pusher.serving_dir) == ("gs://b/mnist.npz", "s3://b/serving")
+    assert spec.schema_file == "file:///etc/schema.pbtxt"
+    [line] = problems(write_spec("name: m\ningest: {kind: mnist, path: nowhere.npz}\n"))
+    assert line.endswith("ingest.path: expected an existing .npz file, nowhere.npz is not one")

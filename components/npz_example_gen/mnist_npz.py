@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -69,9 +70,20 @@ def _int64_lists(rows: np.ndarray) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(np.arange(0, flat.size + 1, rows.shape[1], dtype=np.int32)), flat)
 
 
+def _open(path: str | Path) -> Any:
+    """A local path as is; a URI (gs://, s3://, hdfs://, file://) as a seekable tf.io.gfile stream."""
+    if "://" not in str(path):
+        return path
+    import tensorflow as tf  # only for URIs: local reads stay free of TensorFlow
+
+    if not tf.io.gfile.exists(str(path)):
+        raise FileNotFoundError(path)
+    return tf.io.gfile.GFile(str(path), "rb")
+
+
 def _read_arrays(path: str | Path) -> dict[str, np.ndarray]:
     try:
-        archive = np.load(path, allow_pickle=False)
+        archive = np.load(_open(path), allow_pickle=False)
     except FileNotFoundError:
         raise NpzError(f"{path}: no such file; expected an MNIST .npz") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:

@@ -1,0 +1,71 @@
+"""`tfxflow compile --target kubeflow`: locations the cluster cannot read are refused before compiling."""
+import pytest
+from click.testing import CliRunner
+
+from pipelines.cli import main
+
+KUBEFLOW = ["kubeflow.image=ghcr.io/acme/tfxflow:1.0", "kubeflow.pipeline_root=gs://acme/root"]
+MNIST = "name: mnist\ningest: {kind: mnist, path: gs://acme/data/mnist.npz}\npusher: {serving_dir: gs://acme/serving}\n"
+
+
+def compile_spec(spec, output, *overrides):
+    args = ["compile", str(spec), "--target", "kubeflow", "--output", str(output)]
+    for override in overrides:
+        args += ["--set", override]
+    result = CliRunner().invoke(main, args)
+    return result.exit_code, result.stdout, result.stderr.splitlines()
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        (["ingest.path=MISSING"], "ingest.path: {local} is a local path the cluster cannot read; expected a URI "
+                                  "such as gs://bucket/mnist.npz (file:// only for a volume mounted at that path in "
+                                  "every pod)"),
+        (["ingest.path=null"], "ingest.path: not set; the cluster needs the .npz at a URI, e.g. gs://bucket/mnist.npz"),
+        (["pusher.serving_dir=models"], "pusher.serving_dir: models is a local path the cluster cannot read"),
+        (["schema_file=SCHEMA"], "schema_file: {schema} is a local path the cluster cannot read"),
+        (["kubeflow.image=null"], "kubeflow.image: required for Kubeflow: the container image built from this "
+                                  "project's Dockerfile"),
+        (["kubeflow.pipeline_root=null"], "kubeflow.pipeline_root: required for Kubeflow"),
+    ],
+)
+def test_location_the_cluster_cannot_read_is_refused(write_spec, tmp_path, overrides, expected):
+    local = tmp_path / "mnist.npz"
+    local.write_bytes(b"")
+    schema = tmp_path / "schema.pbtxt"
+    schema.write_text("")
+    spec = write_spec(MNIST)
+    overrides = [o.replace("MISSING", str(local)).replace("SCHEMA", str(schema)) for o in overrides]
+    code, _, err = compile_spec(spec, tmp_path / "out.yaml", *KUBEFLOW, *overrides)
+    assert code == 2 and len(err) == 1
+    assert err[0].startswith(f"{spec}: " + expected.format(local=local, schema=schema))
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_bad_pipeline_root_is_refused_as_a_setting(write_spec, tmp_path):
+    code, _, err = compile_spec(write_spec(MNIST), tmp_path / "out.yaml", *KUBEFLOW, "kubeflow.pipeline_root=/data")
+    assert code == 2 and err[0].startswith("--set kubeflow.pipeline_root: String should match pattern")
+
+
+def test_mnist_compiles_with_uris_and_the_packaged_schema_inside_the_image(write_spec, tmp_path):
+    output = tmp_path / "kfp" / "mnist.yaml"
+    code, out, err = compile_spec(write_spec(MNIST), output, *KUBEFLOW, "kubeflow.beam_args=[--runner=DataflowRunner]")
+    assert code == 0, err
+    import yaml
+
+    compiled = yaml.safe_load(output.read_text())
+    tasks = compiled["root"]["dag"]["tasks"]
+    parameters = {name: {k: v["runtimeValue"]["constant"] for k, v in task["inputs"].get("parameters", {}).items()}
+                  for name, task in tasks.items() if "inputs" in task}
+    assert parameters["ImportSchemaGen"]["schema_file"] == "schemas/mnist/schema.pbtxt"  # the image's workdir
+    assert parameters["NpzExampleGen"]["input_base"] == "gs://acme/data"
+    assert '"base_directory": "gs://acme/serving"' in parameters["Pusher"]["push_destination"]
+    assert "ExampleValidator" in tasks["Transform"]["dependentTasks"]  # nothing trains on data that failed
+    executors = compiled["deploymentSpec"]["executors"]
+    containers = [e["container"] for e in executors.values() if "container" in e]
+    assert len(containers) == 8 and all("--runner=DataflowRunner" in c["args"] for c in containers)
+    assert {c["image"] for c in containers} == {"ghcr.io/acme/tfxflow:1.0"}
+    assert sorted(name for name, e in executors.items() if "resolver" in e) == [
+        "baseline_model_resolver-model-blessing-resolver_executor", "baseline_model_resolver-model-resolver_executor"]
+    assert sorted(p.name for p in output.parent.iterdir()) == ["mnist.yaml"]  # no partial file left beside it
