@@ -17,6 +17,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/mnist_speed.py
+	$(VENV)/bin/python bench/drift_speed.py
 
 # Re-resolve the pinned set after editing requirements.in.
 lock: $(STAMP)

@@ -2,8 +2,9 @@
 
     pipeline = build_pipeline(load_spec("pipelines/baker.yaml"))
 
-ExampleGen -> StatisticsGen -> ExampleValidator (against the curated schema) -> Transform ->
-Trainer -> Evaluator (against the previous blessed model) -> Pusher. Model code is referenced by
+ExampleGen -> StatisticsGen -> ExampleValidator (against the curated schema) and DriftGate (against
+the previous successful run's statistics) -> Transform -> Trainer -> Evaluator (against the
+previous blessed model) -> Pusher. Model code is referenced by
 import path, never by module_file, so an unchanged rerun is served entirely from cache.
 """
 
@@ -14,6 +15,7 @@ from tfx.components import Evaluator, Pusher, StatisticsGen, Trainer, Transform
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.input_resolution.strategies.latest_artifact_strategy import LatestArtifactStrategy
 from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import LatestBlessedModelStrategy
 from tfx.orchestration import metadata, pipeline
 from tfx.proto import pusher_pb2, trainer_pb2
@@ -24,6 +26,8 @@ from components.baker_example_gen.component import BakerExampleGen
 from components.npz_example_gen.component import NpzExampleGen
 from components.npz_example_gen.keras_download import keras_mnist
 from components.baseline_resolver import CANDIDATE_KEY, PreviousBlessedModelStrategy
+from components.drift_gate import baseline as previous_run
+from components.drift_gate.component import DriftGate
 from components.validation_gate.component import ValidationGate
 from pipelines.spec import BakerIngest, EvaluatorSettings, Ingest, PipelineSpec, location_text
 
@@ -40,8 +44,8 @@ def build_pipeline(spec: PipelineSpec, for_kubeflow: bool = False) -> pipeline.P
     models = MODEL_PACKAGES[spec.ingest.kind]
     example_gen = _example_gen(spec.ingest)
     examples = example_gen.outputs["examples"]
-    statistics = StatisticsGen(examples=examples)
     schema = ImportSchemaGen(schema_file=location_text(spec.schema_file))
+    statistics = StatisticsGen(examples=examples, schema=schema.outputs["schema"])
     gate = ValidationGate(statistics=statistics.outputs["statistics"], schema=schema.outputs["schema"]).with_id(
         "ExampleValidator"
     )
@@ -57,6 +61,9 @@ def build_pipeline(spec: PipelineSpec, for_kubeflow: bool = False) -> pipeline.P
         disable_statistics=True,
     )
     transform.add_upstream_node(gate)  # nothing is transformed or trained unless the data passed
+    drift_nodes = _drift_check(spec, statistics.outputs["statistics"], schema.outputs["schema"], for_kubeflow)
+    if drift_nodes:
+        transform.add_upstream_node(drift_nodes[1])  # with drift.fail_on_drift, drifted data is not trained on
     trainer = Trainer(
         examples=examples,
         transform_graph=transform.outputs["transform_graph"],
@@ -83,9 +90,10 @@ def build_pipeline(spec: PipelineSpec, for_kubeflow: bool = False) -> pipeline.P
     )
     components: list[base_component.BaseComponent] = [
         example_gen,
-        statistics,
         schema,
+        statistics,
         gate,
+        *drift_nodes,
         transform,
         trainer,
         baseline,
@@ -142,6 +150,30 @@ def eval_config(settings: EvaluatorSettings) -> tfma.EvalConfig:
             )
         ],
     )
+
+
+def _drift_check(
+    spec: PipelineSpec, statistics: Channel, schema: Channel, for_kubeflow: bool
+) -> tuple[Resolver, DriftGate] | tuple[()]:
+    """The resolver of the previous successful run's statistics and the DriftGate, or nothing."""
+    if spec.drift.baseline == "none":
+        return ()
+    if for_kubeflow:  # KubeflowV2DagRunner compiles only TFX's own strategies: the latest statistics
+        strategy, candidate_input = LatestArtifactStrategy, {}
+    else:
+        strategy, candidate_input = previous_run.PreviousRunStatisticsStrategy, {previous_run.CANDIDATE_KEY: statistics}
+    previous = Resolver(
+        strategy_class=strategy,
+        **{previous_run.STATISTICS_KEY: Channel(type=standard_artifacts.ExampleStatistics)},
+        **candidate_input,
+    ).with_id("previous_statistics_resolver")
+    gate = DriftGate(
+        statistics=statistics,
+        schema=schema,
+        baseline_statistics=previous.outputs[previous_run.STATISTICS_KEY],
+        fail_on_drift=spec.drift.fail_on_drift,
+    )
+    return previous, gate
 
 
 def _baseline_resolver(candidate: Channel, for_kubeflow: bool) -> Resolver:

@@ -17,6 +17,7 @@ _STARTED = time.perf_counter()  # the console script imports this module first: 
 import datetime  # noqa: E402
 import functools  # noqa: E402
 import json  # noqa: E402
+import logging  # noqa: E402
 import tempfile  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
@@ -86,8 +87,7 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
 def predict(model_dir: Path, inputs: tuple[Path, ...], as_json: bool) -> None:
     """Classify MNIST images (an npz of x_test-like images, or 28x28 PNGs) with a pushed model."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    warnings.filterwarnings("ignore", category=FutureWarning)  # google-api-core's Python 3.10 notices
+    _quiet_tensorflow()
     from components.npz_example_gen.mnist_npz import NpzError
     from pipelines import predict as predicting
 
@@ -109,6 +109,66 @@ def validate(spec_file: Path, overrides: tuple[str, ...]) -> None:
     """Check SPEC_FILE and print it with every default filled in."""
     spec = _load(spec_file, overrides)
     click.echo(yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False), nl=False)
+
+
+@main.command()
+@click.argument("spec_file", type=_SPEC_FILE)
+@_SET
+@click.option("--data", type=click.Path(path_type=Path), help="New data: an npz (mnist) or TFRecord directory (baker).")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="A statistics file to compare with.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write a report page.")
+def drift(
+    spec_file: Path, overrides: tuple[str, ...], data: Path | None, baseline: Path | None, as_json: bool,
+    html_file: Path | None,
+) -> None:
+    """Check new data against the schema and the latest successful run's training statistics.
+
+    Exit 0: no anomalies and no drift; 1: anomalies or drift; 2: usage or input error.
+    Without --data, a baker pipeline checks its generator's output (set ingest.seed etc. with --set).
+    """
+    spec = _load(spec_file, overrides)
+    _quiet_tensorflow()
+    from components.npz_example_gen.mnist_npz import NpzError
+    from pipelines.drift import DriftInputError, check_drift, write_html
+
+    try:
+        check = check_drift(spec, data, baseline)
+    except (DriftInputError, NpzError) as error:
+        _fail(str(error))
+    if html_file:
+        write_html(check, html_file)
+    click.echo(json.dumps(check.to_json(), indent=2) if as_json else check.to_text())
+    sys.exit(1 if check.report.drifted or check.report.anomalies else 0)
+
+
+@main.command()
+@click.argument("spec_file", type=_SPEC_FILE)
+@_SET
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per run.")
+def runs(spec_file: Path, overrides: tuple[str, ...], as_json: bool) -> None:
+    """List SPEC_FILE's runs from its MLMD store, newest first."""
+    spec = _load(spec_file, overrides)
+    _quiet_tensorflow()
+    from pipelines.history import list_runs
+
+    records = list_runs(spec)
+    if as_json:
+        click.echo(json.dumps([record.to_json() for record in records], indent=2))
+        return
+    if not records:
+        click.echo(f"no runs of {spec.name} in {spec.run.root}")
+    for r in records:
+        accuracy = f"{r.accuracy:.4f}" if r.accuracy is not None else "-"
+        blessed = {True: "blessed", False: "not blessed", None: "-"}[r.blessed]
+        click.echo(f"{r.run_id}  {r.started}  {r.status:<10}  accuracy {accuracy}  {blessed:<11}  "
+                   f"pushed {r.pushed_version or '-'}  drift: {r.drift or '-'}")
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    warnings.filterwarnings("ignore", category=FutureWarning)  # google-api-core's Python 3.10 notices
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # deprecation notices from TFMA's readers
 
 
 @main.command(name="compile")
@@ -190,8 +250,7 @@ def _publish(client: KfpClient, spec: PipelineSpec, spec_file: Path) -> Any:
 
 
 def _compile(spec: PipelineSpec, spec_file: Path, output: Path) -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    warnings.filterwarnings("ignore", category=FutureWarning)
+    _quiet_tensorflow()
     from pipelines.kubeflow import compile_pipeline
 
     try:

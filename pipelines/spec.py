@@ -127,6 +127,15 @@ class BeamSettings(Section):
     args: list[str] = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
 
 
+class DriftSettings(Section):
+    """Whether each run compares its training statistics with the previous successful run's."""
+
+    baseline: Literal["previous_run", "none"] = Field(
+        "previous_run", description="previous_run: the latest earlier successful run; none: no drift check"
+    )
+    fail_on_drift: bool = Field(False, description="true: stop before training on drift; false: warn")
+
+
 class ScheduleSettings(Section):
     """A KFP recurring run: when, and how runs of it may overlap."""
 
@@ -137,12 +146,18 @@ class ScheduleSettings(Section):
     no_catchup: bool = Field(True, description="after a pause, start one run now instead of every missed one")
 
 
+def _cluster_uri(value: str) -> str:
+    if not _URI.match(value):
+        raise ValueError(f"expected a URI the cluster can write, such as gs://bucket/tfxflow, got {value!r}")
+    return value
+
+
 class KubeflowSettings(Section):
     """Where and how the pipeline runs on Kubeflow Pipelines (`tfxflow compile/submit/schedule`)."""
 
     image: str | None = Field(None, description="container image built from this project's Dockerfile")
-    pipeline_root: str | None = Field(
-        None, pattern=_URI.pattern, description="URI the cluster writes artifacts under, e.g. gs://bucket/tfxflow"
+    pipeline_root: Annotated[str, AfterValidator(_cluster_uri)] | None = Field(
+        None, description="URI the cluster writes artifacts under, e.g. gs://bucket/tfxflow"
     )
     beam_args: list[str] = Field(
         ["--direct_running_mode=multi_processing", "--direct_num_workers=0"],
@@ -165,6 +180,7 @@ class PipelineSpec(Section):
     evaluator: EvaluatorSettings = EvaluatorSettings()
     pusher: PusherSettings = PusherSettings()
     beam: BeamSettings = BeamSettings()
+    drift: DriftSettings = DriftSettings()
     kubeflow: KubeflowSettings = KubeflowSettings()
 
     @model_validator(mode="after")

@@ -14,6 +14,7 @@ import ml_metadata as mlmd
 import tensorflow_model_analysis as tfma
 from ml_metadata.proto import metadata_store_pb2
 
+from components.drift_gate.executor import DRIFT_KEY
 from pipelines.spec import PipelineSpec
 
 
@@ -41,6 +42,7 @@ class RunSummary:
     plots: list[str] = field(default_factory=list)
     tensorboard: Optional[str] = None
     notes: list[str] = field(default_factory=list)
+    drift: Optional[str] = None
     wall_seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
@@ -62,6 +64,8 @@ class RunSummary:
         if not failed:
             lines.append(f"  blessed: {'yes' if self.blessed else 'no'}")
             lines.append(f"  pushed: {self.pushed_model or 'nothing'}")
+        if self.drift:
+            lines.append(f"  drift: {self.drift}")
         lines += [f"  plot: {plot}" for plot in self.plots]
         if self.tensorboard:
             lines.append(f"  tensorboard --logdir {self.tensorboard}")
@@ -91,6 +95,9 @@ def summarize(
     )
     if _int_property(outputs.get("PushedModel"), "pushed") == 1:
         summary.pushed_model = outputs["PushedModel"].custom_properties["pushed_destination"].string_value
+    summary.drift = drift_result(store.get_artifacts_by_id(_output_ids(store, [e for _, e in launches if e])))
+    if summary.drift and summary.drift.startswith("drift in"):
+        summary.notes.append(f"warning: the training data drifted from the previous successful run's: {summary.drift}")
     model_run = outputs.get("ModelRun")
     if model_run is not None:
         summary.plots = sorted(str(path) for path in Path(model_run.uri).glob("*.png"))
@@ -141,10 +148,19 @@ def failed_thresholds(evaluation_uri: str) -> list[str]:
     return reasons or ["no metric failed; see the Evaluator's validation result"]
 
 
-def _outputs_by_type(store: mlmd.MetadataStore, execution_ids: list[int]) -> dict[str, metadata_store_pb2.Artifact]:
+def drift_result(artifacts: list[metadata_store_pb2.Artifact]) -> Optional[str]:
+    """The DriftGate's verdict among a run's outputs: 'none', 'drift in ...', 'no baseline ...'."""
+    found = [a.custom_properties[DRIFT_KEY].string_value for a in artifacts if DRIFT_KEY in a.custom_properties]
+    return found[0] if found else None
+
+
+def _output_ids(store: mlmd.MetadataStore, execution_ids: list[int]) -> list[int]:
     events = store.get_events_by_execution_ids(execution_ids)
-    output_ids = [e.artifact_id for e in events if e.type == metadata_store_pb2.Event.OUTPUT]
-    artifacts = store.get_artifacts_by_id(output_ids)
+    return [e.artifact_id for e in events if e.type == metadata_store_pb2.Event.OUTPUT]
+
+
+def _outputs_by_type(store: mlmd.MetadataStore, execution_ids: list[int]) -> dict[str, metadata_store_pb2.Artifact]:
+    artifacts = store.get_artifacts_by_id(_output_ids(store, execution_ids))
     types = {t.id: t.name for t in store.get_artifact_types_by_id(list({a.type_id for a in artifacts}))}
     return {types[a.type_id]: a for a in sorted(artifacts, key=lambda a: a.id)}
 

@@ -44,7 +44,7 @@ def baker_probabilities(model_dir: str | Path, n: int = 400) -> tuple[np.ndarray
     """A pushed baker model's probabilities for `n` fresh sequences (seed 12345), and their labels."""
     import tensorflow as tf
 
-    from components.baker_example_gen.executor import to_examples
+    from components.baker_example_gen.examples import to_examples
     from components.baker_example_gen.sequences import generate
 
     x, labels = generate(n, 100, np.random.default_rng(12345))

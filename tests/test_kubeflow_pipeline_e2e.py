@@ -35,10 +35,13 @@ def kfp_run(tmp_path_factory):
 
 def test_every_task_runs_and_the_blessed_model_is_pushed(kfp_run):
     work, outputs = kfp_run
-    assert set(outputs) == {"BakerExampleGen", "ImportSchemaGen", "StatisticsGen", "ExampleValidator", "Transform",
-                            "Trainer", "baseline_model_resolver-model-blessing-resolver",
+    assert set(outputs) == {"BakerExampleGen", "ImportSchemaGen", "StatisticsGen", "ExampleValidator",
+                            "previous_statistics_resolver", "DriftGate", "Transform", "Trainer",
+                            "baseline_model_resolver-model-blessing-resolver",
                             "baseline_model_resolver-model-resolver", "Evaluator", "Pusher"}
     assert outputs["baseline_model_resolver-model-resolver"] == {"model": []}  # a first run: no baseline
+    [drift] = outputs["DriftGate"]["drift"]
+    assert drift["metadata"]["drift"] == "no baseline (no earlier successful run)"
     [blessing] = outputs["Evaluator"]["blessing"]
     assert blessing["metadata"]["blessed"] == 1
     [pushed] = outputs["Pusher"]["pushed_model"]

@@ -1,7 +1,9 @@
 """The MNIST pipeline end to end on a real subset of ../shared/data/mnist.npz, through the CLI.
 
 In order, as a user's runs would go: first run (pushes, plots), predictions from the pushed
-model, an unchanged rerun (cached), a changed file (re-ingested), a bad file (refused).
+model, an unchanged rerun (cached), a changed file (re-ingested), `tfxflow drift` against the
+latest run, drifted data (stopped by the drift gate when declared, else trained with a warning),
+a bad file (refused), and `tfxflow runs` listing all of them.
 """
 import json
 import subprocess
@@ -117,6 +119,36 @@ def test_changed_file_is_reingested(first, root, subset, tmp_path):
     assert code == 0 and states(summary)["NpzExampleGen"] == "ran" and states(summary)["Trainer"] == "ran"
 
 
+def test_drift_command_compares_new_data_with_the_latest_successful_run(first, root, subset):
+    done = tfxflow("drift", "pipelines/mnist.yaml", "--set", f"run.root={root}", "--data", str(subset[0]), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["baseline"].startswith("the training statistics of run ") and result["examples"] == 4000
+    assert result["drifted"] is False and result["anomalies"] == []
+
+
+def inverted(subset, directory: Path) -> Path:
+    _, arrays = subset
+    path = directory / "inverted.npz"
+    np.savez(path, **{key: 255 - value if key.startswith("x") else value for key, value in arrays.items()})
+    return path
+
+
+def test_drifted_data_stops_before_training_when_declared(first, root, subset, tmp_path):
+    code, summary = run(root, inverted(subset, tmp_path), "drift.fail_on_drift=true")
+    assert code == 1 and states(summary)["DriftGate"] == "failed" and states(summary)["ExampleValidator"] == "ran"
+    assert "Transform" not in states(summary) and "Trainer" not in states(summary)
+    [failed] = [c for c in summary["components"] if c["state"] == "failed"]
+    assert "drift in image (Jensen-Shannon divergence" in failed["error"] and summary["pushed_model"] is None
+
+
+def test_drifted_data_is_trained_with_a_warning_by_default(first, root, subset, tmp_path):
+    code, summary = run(root, inverted(subset, tmp_path))
+    assert code == 0 and states(summary)["Trainer"] == "ran"
+    assert summary["drift"].startswith("drift in image (Jensen-Shannon divergence")
+    assert any(note.startswith("warning: the training data drifted from the previous") for note in summary["notes"])
+
+
 def test_bad_file_fails_ingestion_and_writes_no_examples(first, root, subset, tmp_path):
     _, arrays = subset
     bad = dict(arrays, y_test=arrays["y_test"] + 5)
@@ -129,3 +161,18 @@ def test_bad_file_fails_ingestion_and_writes_no_examples(first, root, subset, tm
     [failed] = summary["components"][1:]
     assert failed["error"].endswith("y_test: labels range over 5..14; expected digits 0-9")
     assert examples_artifacts(root) == before and summary["pushed_model"] is None
+
+
+def test_runs_lists_every_run_newest_first(first, root):
+    done = tfxflow("runs", "pipelines/mnist.yaml", "--set", f"run.root={root}", "--json")
+    assert done.returncode == 0, done.stderr
+    runs = json.loads(done.stdout)
+    assert [r["status"] for r in runs] == ["failed", "succeeded", "failed", "succeeded", "succeeded", "succeeded"]
+    assert [r["run_id"] for r in runs] == sorted((r["run_id"] for r in runs), reverse=True)
+    bad, warned, stopped, changed, rerun, first_run = runs
+    assert warned["drift"].startswith("drift in image") and stopped["drift"] == "drift: stopped the run " \
+        "(drift.fail_on_drift)" and changed["drift"] == "none" and bad["drift"] is None
+    assert first_run["drift"] == rerun["drift"] == "no baseline (no earlier successful run)"
+    assert first_run["blessed"] is True and first_run["accuracy"] == pytest.approx(first[1]["metrics"]["accuracy"])
+    assert first_run["pushed_version"] == Path(first[1]["pushed_model"]).name
+    assert stopped["accuracy"] is None and stopped["pushed_version"] is None

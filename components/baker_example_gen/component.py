@@ -15,6 +15,7 @@ from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from components.baker_example_gen import executor
+from components.baker_example_gen.examples import SPLITS
 
 
 class BakerExampleGenSpec(ComponentSpec):
@@ -40,7 +41,7 @@ class BakerExampleGen(base_beam_component.BaseBeamComponent):
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
 
     def __init__(self, train_examples: int, eval_examples: int, length: int = 100, seed: int = 0):
-        splits = [example_gen_pb2.Input.Split(name=name, pattern=name) for name in executor.SPLITS]
+        splits = [example_gen_pb2.Input.Split(name=name, pattern=name) for name in SPLITS]
         super().__init__(
             spec=BakerExampleGenSpec(
                 input_config=example_gen_pb2.Input(splits=splits),

@@ -10,6 +10,8 @@ from tfx.components.example_validator import executor as example_validator
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils
 
+from components.validation_gate.anomalies import describe_errors
+
 
 class DataAnomaliesError(RuntimeError):
     """The examples do not match the schema; the message has one line per anomaly."""
@@ -38,20 +40,6 @@ class Executor(example_validator.Executor):
         if problems:
             raise DataAnomaliesError("the examples do not match the schema:\n" + "\n".join(problems))
         return output
-
-
-def describe_errors(split: str, anomalies: anomalies_pb2.Anomalies) -> list[str]:
-    """One line per error-level anomaly: split, feature, what was expected and what was found."""
-    lines = []
-    for feature, info in sorted(anomalies.anomaly_info.items()):
-        if info.severity == anomalies_pb2.AnomalyInfo.ERROR:
-            for reason in info.reason or [info]:
-                what = f"{reason.short_description}: {reason.description}"
-                lines.append(f"    {split} split, feature '{feature}': {what}")
-    info = anomalies.dataset_anomaly_info
-    if anomalies.HasField("dataset_anomaly_info") and info.severity == anomalies_pb2.AnomalyInfo.ERROR:
-        lines.append(f"    {split} split, whole dataset: {info.short_description}: {info.description}")
-    return lines
 
 
 def _read_anomalies(artifact: types.Artifact, split: str) -> anomalies_pb2.Anomalies:

@@ -1,0 +1,166 @@
+"""`tfxflow drift`: does new data still fit the schema, and has it moved from the training data?
+
+    result = check_drift(spec, data=Path("new.npz"), baseline=None)
+    result.report.drifted, result.report.features, result.report.anomalies
+
+New data is read with the pipeline's own ingestion code (the npz checks and conversion of
+NpzExampleGen; BakerExampleGen's generator, or TFRecords of its examples) and decoded as
+StatisticsGen decodes examples. The baseline is the training statistics of the pipeline's latest
+successful run in its MLMD store, or a statistics file.
+"""
+from __future__ import annotations
+
+import html
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import ml_metadata as mlmd
+import numpy as np
+import pyarrow as pa
+import tensorflow as tf
+from tfx.orchestration import metadata
+from tfx_bsl.coders import example_coder
+
+from components.baker_example_gen.examples import generate_split
+from components.drift_gate import baseline as previous_run
+from components.drift_gate.drift import DriftReport, Statistics, compare, load_schema, load_statistics, statistics_of
+from components.npz_example_gen.mnist_npz import load_mnist, to_serialized_examples
+from pipelines.spec import PipelineSpec, location_text
+
+
+# Where StatisticsGen writes a split's statistics (tfx.components.statistics_gen.stats_artifact_utils;
+# importing it would import every TFX component, 7 s).
+_STATISTICS_FILE = "FeatureStats.pb"
+
+
+class DriftInputError(ValueError):
+    """New data or a baseline that cannot be used; the message is one line."""
+
+
+@dataclass
+class DriftCheck:
+    """What was compared with what, and the outcome."""
+
+    data: str
+    baseline: str
+    examples: int
+    report: DriftReport
+    statistics: Statistics
+    baseline_statistics: Statistics
+
+    def to_json(self) -> dict:
+        return {"data": self.data, "baseline": self.baseline, "examples": self.examples, **self.report.to_json()}
+
+    def to_text(self) -> str:
+        rows = [("feature", "measure", "value", "threshold", "drifted")]
+        rows += [(f.feature, f.measure, f"{f.value:.3g}", f"{f.threshold:g}", "yes" if f.drifted else "no")
+                 for f in self.report.features]
+        widths = [max(len(row[i]) for row in rows) for i in range(5)]
+        lines = [f"{self.examples} examples from {self.data} against {self.baseline}"]
+        lines += ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+        lines += ["anomalies:", *(f"  {line}" for line in self.report.anomalies)] if self.report.anomalies else []
+        lines.append(f"drift: {self.report.summary()}; anomalies: {len(self.report.anomalies) or 'none'}")
+        return "\n".join(lines)
+
+
+def check_drift(spec: PipelineSpec, data: Optional[Path], baseline: Optional[Path]) -> DriftCheck:
+    """Statistics of the new data, validated against the schema and compared with the baseline."""
+    schema = load_schema(location_text(spec.schema_file))
+    statistics, description, examples = new_data_statistics(spec, data)
+    baseline_statistics, baseline_description = _baseline(spec, baseline)
+    report = compare(statistics, schema, baseline_statistics)
+    compared = {feature.feature for feature in report.features}
+    missing = sorted(f.name for f in schema.feature if f.HasField("drift_comparator") and f.name not in compared)
+    if missing:
+        raise DriftInputError(
+            f"baseline {baseline_description}: no statistics of {', '.join(missing)}; "
+            f"expected the training statistics of a {spec.ingest.kind} pipeline"
+        )
+    return DriftCheck(description, baseline_description, examples, report, statistics, baseline_statistics)
+
+
+def new_data_statistics(spec: PipelineSpec, data: Optional[Path]) -> tuple[Statistics, str, int]:
+    """TFDV statistics of new data, a description of it, and its number of examples."""
+    batch, description = _new_examples(spec, data)
+    return statistics_of(batch, load_schema(location_text(spec.schema_file))), description, batch.num_rows
+
+
+def write_html(check: DriftCheck, path: Path) -> None:
+    """A page with the drift table, the anomalies and TFDV's side-by-side statistics (Facets)."""
+    from tensorflow_data_validation.utils import display_util
+
+    cells = "".join(
+        f"<tr><td>{html.escape(f.feature)}</td><td>{f.measure}</td><td>{f.value:.4g}</td><td>{f.threshold:g}</td>"
+        f"<td>{'<b>yes</b>' if f.drifted else 'no'}</td></tr>"
+        for f in check.report.features
+    )
+    anomalies = "".join(f"<li>{html.escape(line)}</li>" for line in check.report.anomalies) or "<li>none</li>"
+    facets = display_util.get_statistics_html(check.statistics, check.baseline_statistics, "new data", "baseline")
+    path.write_text(
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>tfxflow drift</title></head><body>"
+        f"<h1>Drift: {html.escape(check.report.summary())}</h1>"
+        f"<p>{check.examples} examples from {html.escape(check.data)} against {html.escape(check.baseline)}</p>"
+        f"<table border='1'><tr><th>feature</th><th>measure</th><th>value</th><th>threshold</th><th>drifted</th></tr>"
+        f"{cells}</table><h2>Schema anomalies</h2><ul>{anomalies}</ul><h2>Statistics</h2>{facets}</body></html>",
+        encoding="utf-8",
+    )
+
+
+def _new_examples(spec: PipelineSpec, data: Optional[Path]) -> tuple[pa.RecordBatch, str]:
+    if spec.ingest.kind == "mnist":
+        if data is None:
+            raise DriftInputError("--data: required for an MNIST pipeline: an .npz like the pipeline's input")
+        arrays = load_mnist(data)
+        x = np.concatenate([arrays["x_train"], arrays["x_test"]])
+        y = np.concatenate([arrays["y_train"], arrays["y_test"]])
+        return _decode(to_serialized_examples(x, y)), str(data)
+    if data is None:
+        ingest = spec.ingest
+        examples = generate_split("train", ingest.examples, ingest.seed, ingest.length)
+        described = f"the baker generator (seed {ingest.seed}, {ingest.examples} sequences)"
+        return _decode([example.SerializeToString() for example in examples]), described
+    files = sorted(p for p in data.rglob("*") if p.is_file()) if data.is_dir() else []
+    if not files:
+        raise DriftInputError(f"--data: {data}: expected a directory of TFRecord files of baker tf.Examples")
+    try:
+        records = [r.numpy() for f in files for r in tf.data.TFRecordDataset(str(f), _compression(f))]
+    except tf.errors.OpError as error:
+        raise DriftInputError(f"--data: {data}: not readable as TFRecords ({error.message.splitlines()[0]})") from None
+    return _decode(records), str(data)
+
+
+def _decode(serialized: list[bytes]) -> pa.RecordBatch:
+    """Examples as StatisticsGen's decoder turns them into Arrow columns."""
+    if not serialized:
+        raise DriftInputError("--data: no examples found")
+    return example_coder.ExamplesToRecordBatchDecoder().DecodeBatch(serialized)
+
+
+def _compression(path: Path) -> str:
+    return "GZIP" if path.suffix == ".gz" else ""
+
+
+def _baseline(spec: PipelineSpec, baseline: Optional[Path]) -> tuple[Statistics, str]:
+    if baseline is not None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # protobuf warns, and returns a part, on a truncated file
+                return load_statistics(baseline), str(baseline)
+        except Exception as error:  # TFDV raises IOError, DecodeError, ValueError or warnings by format
+            raise DriftInputError(f"--baseline: {baseline}: not a TFDV statistics file ({error})") from None
+    store_path = spec.run.root / "metadata.sqlite"
+    found = None
+    if store_path.is_file():
+        store = mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(str(store_path)))
+        found = previous_run.latest_successful_statistics(store, spec.name)
+    if found is None:
+        raise DriftInputError(
+            f"no successful run of pipeline '{spec.name}' in {store_path} and no --baseline: "
+            f"run the pipeline first or pass --baseline FILE (a StatisticsGen FeatureStats.pb)"
+        )
+    run, artifact = found
+    train = os.path.join(artifact.uri, "Split-train", _STATISTICS_FILE)
+    return load_statistics(train), f"the training statistics of run {run.name}"
