@@ -65,7 +65,7 @@ def _record(store: mlmd.MetadataStore, run: metadata_store_pb2.Context) -> RunRe
 
 def _drift(drift: Optional[metadata_store_pb2.Artifact], stopped: bool) -> Optional[str]:
     if stopped:
-        return "drift: stopped the run (drift.fail_on_drift)"
+        return "stopped the run (drift.fail_on_drift)"
     return drift.custom_properties[DRIFT_KEY].string_value if drift else None
 
 

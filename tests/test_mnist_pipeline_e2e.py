@@ -170,7 +170,7 @@ def test_runs_lists_every_run_newest_first(first, root):
     assert [r["status"] for r in runs] == ["failed", "succeeded", "failed", "succeeded", "succeeded", "succeeded"]
     assert [r["run_id"] for r in runs] == sorted((r["run_id"] for r in runs), reverse=True)
     bad, warned, stopped, changed, rerun, first_run = runs
-    assert warned["drift"].startswith("drift in image") and stopped["drift"] == "drift: stopped the run " \
+    assert warned["drift"].startswith("drift in image") and stopped["drift"] == "stopped the run " \
         "(drift.fail_on_drift)" and changed["drift"] == "none" and bad["drift"] is None
     assert first_run["drift"] == rerun["drift"] == "no baseline (no earlier successful run)"
     assert first_run["blessed"] is True and first_run["accuracy"] == pytest.approx(first[1]["metrics"]["accuracy"])
