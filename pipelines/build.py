@@ -86,6 +86,7 @@ def build_pipeline(spec: PipelineSpec, for_kubeflow: bool = False) -> pipeline.P
         push_destination=pusher_pb2.PushDestination(
             filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=location_text(spec.pusher.serving_dir))
         ),
+        custom_config={"keep": spec.pusher.keep},
         custom_executor_spec=executor_spec.ExecutorClassSpec(atomic_pusher.Executor),
     )
     components: list[base_component.BaseComponent] = [

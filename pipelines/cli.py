@@ -66,11 +66,18 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
     def on_end(report: ComponentReport) -> None:
         click.echo(f"{report.name:<26} {report.state:<7} {report.seconds:6.1f} s", err=True)
 
+    from pipelines.run_lock import exclusive_run
+
     try:
-        summary = run_pipeline(spec, on_start, on_end, started=_STARTED)
+        with exclusive_run(spec.run.root, notify=lambda message: click.echo(message, err=True)):
+            summary = run_pipeline(spec, on_start, on_end, started=_STARTED)
     except NpzError as error:  # the MNIST download that replaces an unset ingest.path failed
         click.echo(str(error), err=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: the run stopped; run the same command to resume (finished components are "
+                   f"reused). Logs: {log_file}", err=True)
+        sys.exit(130)
     if as_json:
         click.echo(json.dumps(summary.to_json(), indent=2))
     else:

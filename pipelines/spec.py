@@ -119,6 +119,7 @@ class PusherSettings(Section):
     serving_dir: Location("serving directory", must_exist=False) | None = Field(
         None, description="default: <run.root>/serving"
     )
+    keep: int | None = Field(None, ge=1, description="versions to retain (newest first); default: all")
 
 
 class BeamSettings(Section):
