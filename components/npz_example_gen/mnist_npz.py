@@ -81,6 +81,23 @@ def _open(path: str | Path) -> Any:
     return tf.io.gfile.GFile(str(path), "rb")
 
 
+def _check_header(path: str | Path, archive: zipfile.ZipFile, key: str) -> None:
+    """Refuses an array whose header claims more data than its member holds, before anything is allocated."""
+    member = archive.getinfo(f"{key}.npy")
+    with archive.open(member) as stream:
+        try:
+            version = np.lib.format.read_magic(stream)
+            shape, _, dtype = np.lib.format._read_array_header(stream, version)  # noqa: SLF001 (numpy's own reader)
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+            raise NpzError(f"{path}: {key}: unreadable array header ({error})") from None
+        claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if claimed > member.file_size:
+            raise NpzError(
+                f"{path}: {key}: header claims shape {shape} of {dtype} ({claimed:,} bytes) but the array holds "
+                f"{member.file_size:,}; expected a consistent .npy"
+            )
+
+
 def _read_arrays(path: str | Path) -> dict[str, np.ndarray]:
     try:
         archive = np.load(_open(path), allow_pickle=False)
@@ -96,6 +113,7 @@ def _read_arrays(path: str | Path) -> dict[str, np.ndarray]:
             raise NpzError(f"{path}: missing key(s) {', '.join(missing)}; expected {', '.join(KEYS)}")
         arrays = {}
         for key in KEYS:
+            _check_header(path, archive.zip, key)
             try:
                 arrays[key] = archive[key]
             except ValueError as error:
