@@ -18,6 +18,11 @@ from pydantic import ValidationError
 from pipelines.spec import PipelineSpec
 
 
+# A pipeline file is a few dozen settings: these bounds refuse huge files and alias bombs quickly.
+MAX_FILE_BYTES = 1_000_000
+MAX_NODES = 10_000
+
+
 class SpecError(ValueError):
     """A pipeline file or override that cannot be used; each line of the message is one problem."""
 
@@ -26,11 +31,17 @@ def load_spec(path: str | Path, overrides: Iterable[str] = ()) -> PipelineSpec:
     """Reads, overrides and validates the pipeline file at `path`."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SpecError(f"{path}: {size:,} bytes; expected a pipeline file under {MAX_FILE_BYTES:,}")
         text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise SpecError(f"{path}: cannot read the pipeline file ({error.strerror or error})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise SpecError(f"{path}: cannot read the pipeline file ({reason})") from None
     try:
         tree = yaml.compose(text, Loader=yaml.SafeLoader)
+        if _expanded_size(tree) > MAX_NODES:
+            raise SpecError(f"{path}: expands to over {MAX_NODES:,} values (aliases included); expected a few dozen settings")
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -44,6 +55,19 @@ def load_spec(path: str | Path, overrides: Iterable[str] = ()) -> PipelineSpec:
     except ValidationError as error:
         lines = [_error_line(path, tree, overridden, item) for item in error.errors()]
         raise SpecError("\n".join(lines)) from None
+
+
+def _expanded_size(tree: yaml.Node | None) -> int:
+    """How many values the document holds with every alias expanded; stops counting past MAX_NODES."""
+    count, stack = 0, [tree] if tree is not None else []
+    while stack and count <= MAX_NODES:
+        node = stack.pop()
+        count += 1
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(child for pair in node.value for child in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return count
 
 
 def apply_override(data: dict[str, Any], override: str) -> str:
