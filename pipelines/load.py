@@ -41,7 +41,9 @@ def load_spec(path: str | Path, overrides: Iterable[str] = ()) -> PipelineSpec:
     try:
         tree = yaml.compose(text, Loader=yaml.SafeLoader)
         if _expanded_size(tree) > MAX_NODES:
-            raise SpecError(f"{path}: expands to over {MAX_NODES:,} values (aliases included); expected a few dozen settings")
+            raise SpecError(
+                f"{path}: expands to over {MAX_NODES:,} values (aliases included); expected a few dozen settings"
+            )
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
