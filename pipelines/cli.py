@@ -42,8 +42,25 @@ _SET = click.option(
 )
 
 
-@click.group()
-def main() -> None:
+class _OneLineErrors(click.Group):
+    """Unexpected errors as one line and exit 1; `tfxflow --debug ...` shows the traceback instead."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # pylint: disable=broad-except  # anything not already reported
+            if ctx.params.get("debug"):
+                raise
+            what = " ".join(str(error).split())[:300]
+            click.echo(f"error: {type(error).__name__}: {what} (tfxflow --debug ... shows the traceback)", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_OneLineErrors)
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+def main(debug: bool) -> None:
     """Declarative TFX pipelines: one YAML file, run locally on Beam or on Kubeflow Pipelines."""
 
 

@@ -57,7 +57,11 @@ def predict(signature, images: np.ndarray) -> list[tuple[int, float]]:
     """The most probable digit and its probability for each image."""
     import tensorflow as tf
 
-    probabilities = signature(examples=tf.constant(to_serialized_examples(images)))["probabilities"].numpy()
+    try:
+        probabilities = signature(examples=tf.constant(to_serialized_examples(images)))["probabilities"].numpy()
+    except tf.errors.InvalidArgumentError as error:  # e.g. a baker model, which parses other features
+        reason = next((line for line in error.message.splitlines() if "Feature" in line), "").strip()
+        raise PredictError(f"the model does not classify MNIST images ({reason or 'its inputs differ'})") from None
     return [(int(row.argmax()), float(row.max())) for row in probabilities]
 
 
