@@ -8,6 +8,7 @@ The model's own serving signature parses, normalizes and classifies, exactly as 
 """
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,7 @@ def _npz_images(path: Path) -> np.ndarray:
             found = archive.files
             key = next((key for key in NPZ_KEYS if key in found), None)
             images = archive[key] if key else None
-    except (OSError, ValueError, EOFError, AttributeError) as error:
+    except (OSError, ValueError, EOFError, AttributeError, zipfile.BadZipFile) as error:
         raise PredictError(f"{path}: not a readable .npz file of images ({error})") from None
     if images is None:
         raise PredictError(f"{path}: no images under {', '.join(NPZ_KEYS)}; found {', '.join(found)}")
