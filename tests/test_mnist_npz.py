@@ -7,6 +7,8 @@ import tensorflow as tf
 
 from components.npz_example_gen.mnist_npz import NpzError, load_mnist, to_serialized_examples
 
+pytestmark = pytest.mark.faults  # the bad-file cases are part of the fault suite too
+
 
 def arrays(n_train=6, n_test=4, seed=0):
     rng = np.random.default_rng(seed)
