@@ -72,3 +72,13 @@ def test_interrupted_copy_leaves_only_a_hidden_staging_directory(model, tmp_path
     with pytest.raises(OSError):
         publish(str(model), str(serving))
     assert all(p.name.startswith(".") for p in serving.iterdir())
+
+
+def test_a_recent_staging_copy_of_a_push_in_progress_is_left_alone(model, tmp_path):
+    import time
+
+    serving = tmp_path / "serving"
+    in_progress = serving / f".{int(time.time())}.partial-cafe0123"
+    in_progress.mkdir(parents=True)
+    publish(str(model), str(serving))
+    assert in_progress.is_dir()

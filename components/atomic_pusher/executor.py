@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import uuid
 from typing import Any, Optional
@@ -27,6 +28,8 @@ from tfx.utils import io_utils, proto_utils
 
 # Inside each version: the path of the model it was copied from.
 MODEL_MARKER = ".tfxflow_model"
+# A staging copy this old belongs to a push that crashed.
+STALE_SECONDS = 3600
 
 
 class Executor(pusher.Executor):
@@ -85,7 +88,9 @@ def _versions(base_directory: str) -> list[int]:
 
 
 def _remove_stale_staging(base_directory: str) -> None:
-    """Hidden copies left by pushes that crashed; runs of one root never push at once (the run lock)."""
+    """Hidden copies left by crashed pushes: those started over STALE_SECONDS ago (their name holds the
+    version, which is at least the start time), so a concurrent push elsewhere (KFP runs) is never touched."""
     for name in fileio.listdir(base_directory):
-        if name.startswith(".") and ".partial-" in name:
+        match = re.fullmatch(r"\.(\d+)\.partial-\w+/?", name)
+        if match and int(match.group(1)) < time.time() - STALE_SECONDS:
             fileio.rmtree(os.path.join(base_directory, name.rstrip("/")))
