@@ -23,7 +23,7 @@ import os  # noqa: E402
 import sys  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING, Any, Callable  # noqa: E402
+from typing import TYPE_CHECKING, Any, Callable, NoReturn  # noqa: E402
 
 import click  # noqa: E402
 import yaml  # noqa: E402
@@ -283,7 +283,7 @@ def _compile(spec: PipelineSpec, spec_file: Path, output: Path) -> None:
         _fail(str(error))
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(2)
 
@@ -292,5 +292,4 @@ def _load(spec_file: Path, overrides: tuple[str, ...]) -> PipelineSpec:
     try:
         return load_spec(spec_file, overrides)
     except SpecError as error:
-        click.echo(str(error), err=True)
-        sys.exit(2)
+        _fail(str(error))

@@ -44,14 +44,13 @@ def list_runs(spec: PipelineSpec) -> list[RunRecord]:
 
 
 def _record(store: mlmd.MetadataStore, run: metadata_store_pb2.Context) -> RunRecord:
-    executions = store.get_executions_by_context(run.id)
-    types = {t.id: t.name.rsplit(".", 1)[-1] for t in store.get_execution_types_by_id([e.type_id for e in executions])}
-    failed = {types[e.type_id] for e in executions if e.last_known_state == metadata_store_pb2.Execution.FAILED}
+    states = previous_run.execution_states(store, run)
+    failed = {name for _, name, state in states if state == metadata_store_pb2.Execution.FAILED}
     outputs = previous_run.run_outputs(store, run)
     evaluation, blessing, pushed = (outputs.get(k) for k in ("Evaluator.evaluation", "Evaluator.blessing",
                                                               "Pusher.pushed_model"))
     drift = outputs.get("DriftGate.drift")
-    status = "failed" if failed else "succeeded" if previous_run.succeeded(store, run) else "incomplete"
+    status = "failed" if failed else "succeeded" if previous_run.pusher_done(states) else "incomplete"
     return RunRecord(
         run_id=run.name,
         started=datetime.datetime.fromtimestamp(run.create_time_since_epoch / 1000).isoformat(timespec="seconds"),

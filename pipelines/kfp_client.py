@@ -70,8 +70,11 @@ class KfpClient:
                                   filter=_name_filter(version_name), page_size=1)
             if versions.pipeline_versions:
                 return PipelineVersion(pipeline_id, versions.pipeline_versions[0].pipeline_version_id, version_name)
-            self._call("POST", "/apis/v2beta1/pipelines/upload_version", self._uploads.upload_pipeline_version,
-                       str(package), name=version_name, pipelineid=pipeline_id)
+            uploaded = self._call("POST", "/apis/v2beta1/pipelines/upload_version",
+                                  self._uploads.upload_pipeline_version, str(package), name=version_name,
+                                  pipelineid=pipeline_id)
+            return PipelineVersion(pipeline_id, uploaded.pipeline_version_id, uploaded.display_name)
+        # A new pipeline's upload creates its first version; KFP returns only the pipeline.
         newest = self._call("GET", f"/apis/v2beta1/pipelines/{pipeline_id}/versions",
                             self._pipelines.list_pipeline_versions, pipeline_id,
                             sort_by="created_at desc", page_size=1).pipeline_versions[0]

@@ -81,7 +81,8 @@ def summarize(
     wall_seconds: float,
 ) -> RunSummary:
     """Reads the outputs of this run's executions (ran or cached) from MLMD."""
-    outputs = _outputs_by_type(store, [execution for _, execution in launches if execution is not None])
+    artifacts = _output_artifacts(store, [execution for _, execution in launches if execution is not None])
+    outputs = _by_type(store, artifacts)
     reports = [report for report, _ in launches]
     succeeded = bool(reports) and all(r.state != "failed" for r in reports)
     summary = RunSummary(
@@ -95,7 +96,7 @@ def summarize(
     )
     if _int_property(outputs.get("PushedModel"), "pushed") == 1:
         summary.pushed_model = outputs["PushedModel"].custom_properties["pushed_destination"].string_value
-    summary.drift = drift_result(store.get_artifacts_by_id(_output_ids(store, [e for _, e in launches if e])))
+    summary.drift = drift_result(artifacts)
     if summary.drift and summary.drift.startswith("drift in"):
         summary.notes.append(f"warning: the training data drifted from the previous successful run's: {summary.drift}")
     model_run = outputs.get("ModelRun")
@@ -154,13 +155,14 @@ def drift_result(artifacts: list[metadata_store_pb2.Artifact]) -> Optional[str]:
     return found[0] if found else None
 
 
-def _output_ids(store: mlmd.MetadataStore, execution_ids: list[int]) -> list[int]:
+def _output_artifacts(store: mlmd.MetadataStore, execution_ids: list[int]) -> list[metadata_store_pb2.Artifact]:
     events = store.get_events_by_execution_ids(execution_ids)
-    return [e.artifact_id for e in events if e.type == metadata_store_pb2.Event.OUTPUT]
+    return store.get_artifacts_by_id([e.artifact_id for e in events if e.type == metadata_store_pb2.Event.OUTPUT])
 
 
-def _outputs_by_type(store: mlmd.MetadataStore, execution_ids: list[int]) -> dict[str, metadata_store_pb2.Artifact]:
-    artifacts = store.get_artifacts_by_id(_output_ids(store, execution_ids))
+def _by_type(
+    store: mlmd.MetadataStore, artifacts: list[metadata_store_pb2.Artifact]
+) -> dict[str, metadata_store_pb2.Artifact]:
     types = {t.id: t.name for t in store.get_artifact_types_by_id(list({a.type_id for a in artifacts}))}
     return {types[a.type_id]: a for a in sorted(artifacts, key=lambda a: a.id)}
 

@@ -21,11 +21,21 @@ RUN_CONTEXT = "pipeline_run"
 _DONE = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED)
 
 
+def execution_states(store: mlmd.MetadataStore, run: metadata_store_pb2.Context) -> list[tuple[int, str, int]]:
+    """(execution id, component class name such as 'Pusher', MLMD state) of each execution of the run."""
+    executions = store.get_executions_by_context(run.id)
+    types = store.get_execution_types_by_id(list({e.type_id for e in executions}))
+    names = {t.id: t.name.rsplit(".", 1)[-1] for t in types}
+    return [(e.id, names[e.type_id], e.last_known_state) for e in executions]
+
+
 def succeeded(store: mlmd.MetadataStore, run: metadata_store_pb2.Context) -> bool:
     """Whether the run's Pusher completed or was reused from cache."""
-    executions = store.get_executions_by_context(run.id)
-    names = {t.id: t.name for t in store.get_execution_types_by_id(list({e.type_id for e in executions}))}
-    return any(names[e.type_id].endswith(".Pusher") and e.last_known_state in _DONE for e in executions)
+    return pusher_done(execution_states(store, run))
+
+
+def pusher_done(states: list[tuple[int, str, int]]) -> bool:
+    return any(name == "Pusher" and state in _DONE for _, name, state in states)
 
 
 def runs_of(store: mlmd.MetadataStore, pipeline_name: str) -> list[metadata_store_pb2.Context]:
@@ -45,10 +55,7 @@ def runs_of(store: mlmd.MetadataStore, pipeline_name: str) -> list[metadata_stor
 
 def run_outputs(store: mlmd.MetadataStore, run: metadata_store_pb2.Context) -> dict[str, metadata_store_pb2.Artifact]:
     """The run's output artifacts (ran or cached) as 'Component.key', e.g. 'StatisticsGen.statistics'."""
-    executions = [e for e in store.get_executions_by_context(run.id) if e.last_known_state in _DONE]
-    types = store.get_execution_types_by_id(list({e.type_id for e in executions}))
-    names = {t.id: t.name.rsplit(".", 1)[-1] for t in types}
-    producer = {e.id: names[e.type_id] for e in executions}
+    producer = {execution: name for execution, name, state in execution_states(store, run) if state in _DONE}
     events = store.get_events_by_execution_ids(list(producer))
     events = [e for e in events if e.type == metadata_store_pb2.Event.OUTPUT]
     artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
