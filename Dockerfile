@@ -16,5 +16,6 @@ COPY schemas/ schemas/
 # The same Python and the same pinned versions as the tested local setup (requirements.lock).
 RUN python -c "import sys; assert sys.version_info[:2] == (3, 10), sys.version" \
  && python -m pip install --no-cache-dir -c requirements.lock .
-# Compiled tasks set their own command (TFX's kubeflow_v2_run_executor); the base image's entrypoint
-# is kept so Beam runners can use this image as their SDK worker container too.
+# Compiled tasks set their own command (python -m pipelines.kfp_entrypoint, which runs TFX's
+# kubeflow_v2_run_executor); the base image's entrypoint is kept so Beam runners can use this image
+# as their SDK worker container too.

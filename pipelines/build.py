@@ -1,35 +1,39 @@
 """A validated PipelineSpec as a TFX pipeline: which components exist and how they connect.
 
-    pipeline = build_pipeline(load_spec("pipelines/baker.yaml"))
+    fingerprints = fingerprint_inputs(**fingerprint_settings(spec))   # what the run depends on
+    pipeline = local_pipeline(spec, fingerprints)                    # or kubeflow_pipeline(spec)
 
 ExampleGen -> StatisticsGen -> ExampleValidator (against the curated schema) and DriftGate (against
-the previous successful run's statistics) -> Transform -> Trainer -> Evaluator (against the
-previous blessed model) -> Pusher. Model code is referenced by
-import path, never by module_file, so an unchanged rerun is served entirely from cache.
+the served model's training statistics) -> Transform -> Trainer -> Evaluator (against the served
+model) -> Pusher. The fingerprints of the data, schema and code are parameters of the components
+they concern, so caches follow content; a local run computes them first, a Kubeflow run in its
+first task (InputFingerprint, never cached). No resolver: the baselines are read from the serving
+directory, the same way in a pod as on this machine. Model code is referenced by import path,
+never by module_file, so an unchanged rerun is served entirely from cache.
 """
 
 from __future__ import annotations
 
-import tensorflow_model_analysis as tfma
-from tfx.components import Evaluator, Pusher, StatisticsGen, Trainer, Transform
-from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
-from tfx.dsl.components.base import base_component, executor_spec
-from tfx.dsl.components.common.resolver import Resolver
-from tfx.dsl.input_resolution.strategies.latest_artifact_strategy import LatestArtifactStrategy
-from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import LatestBlessedModelStrategy
-from tfx.orchestration import metadata, pipeline
-from tfx.proto import pusher_pb2, trainer_pb2
-from tfx.types import Channel, standard_artifacts
+import json
+from typing import Any
 
-from components.atomic_pusher import executor as atomic_pusher
+import tensorflow_model_analysis as tfma
+from tfx.components import StatisticsGen, Trainer, Transform
+from tfx.dsl.components.base import base_component
+from tfx.orchestration import metadata, pipeline
+from tfx.proto import trainer_pb2
+
+from components.atomic_pusher.component import AtomicPusher
 from components.baker_example_gen.component import BakerExampleGen
+from components.drift_gate.component import DriftGate
+from components.input_fingerprint.component import InputFingerprint
+from components.input_fingerprint.fingerprints import Fingerprints
 from components.npz_example_gen.component import NpzExampleGen
 from components.npz_example_gen.keras_download import keras_mnist
-from components.baseline_resolver import CANDIDATE_KEY, PreviousBlessedModelStrategy
-from components.drift_gate import baseline as previous_run
-from components.drift_gate.component import DriftGate
+from components.schema_import.component import ImportSchemaGen
+from components.served_model_evaluator.component import ServedModelEvaluator
 from components.validation_gate.component import ValidationGate
-from pipelines.spec import BakerIngest, EvaluatorSettings, Ingest, PipelineSpec, location_text
+from pipelines.spec import BakerIngest, EvaluatorSettings, PipelineSpec, location_text
 
 # Per ingest kind, the package holding `preprocessing.preprocessing_fn` and `model.run_fn`.
 MODEL_PACKAGES = {"baker": "components.baker_model", "mnist": "components.mnist_model"}
@@ -38,13 +42,51 @@ LABEL_KEY = "label"
 _EVAL_BATCH = 1000
 
 
-def build_pipeline(spec: PipelineSpec, for_kubeflow: bool = False) -> pipeline.Pipeline:
-    """The TFX pipeline the spec declares: rooted at `run.root` with MLMD in SQLite there, or
-    `for_kubeflow`, rooted at `kubeflow.pipeline_root` with the cluster's Beam arguments and MLMD."""
+def local_pipeline(spec: PipelineSpec, fingerprints: Fingerprints) -> pipeline.Pipeline:
+    """The pipeline for the local runner, rooted at `run.root` with MLMD in SQLite there."""
+    root = spec.run.root.resolve()
+    return pipeline.Pipeline(
+        pipeline_name=spec.name,
+        pipeline_root=str(root / "pipeline"),
+        metadata_connection_config=metadata.sqlite_metadata_connection_config(str(root / "metadata.sqlite")),
+        components=_components(spec, fingerprints),
+        enable_cache=spec.run.cache,
+        beam_pipeline_args=spec.beam.args,
+    )
+
+
+def kubeflow_pipeline(spec: PipelineSpec) -> pipeline.Pipeline:
+    """The pipeline for Kubeflow, rooted at `kubeflow.pipeline_root`, whose first task fingerprints."""
+    fingerprint = InputFingerprint(**fingerprint_settings(spec))
+    return pipeline.Pipeline(
+        pipeline_name=spec.name,
+        pipeline_root=spec.kubeflow.pipeline_root,
+        components=[fingerprint, *_components(spec, fingerprint.values())],
+        enable_cache=spec.run.cache,
+        beam_pipeline_args=spec.kubeflow.beam_args,
+    )
+
+
+def fingerprint_settings(spec: PipelineSpec) -> dict[str, Any]:
+    """What the fingerprints are taken of (the parameters of fingerprint_inputs and InputFingerprint):
+    the ingestion's settings and data, the schema file, the settings and code that train the model,
+    and the serving directory the baselines come from."""
+    return {
+        "ingest": _json(spec.ingest.model_dump(mode="json", exclude={"path"})),
+        "data_uri": "" if isinstance(spec.ingest, BakerIngest) else _data_path(spec),
+        "schema_file": location_text(spec.schema_file),
+        "settings": _json({"transform": spec.transform.model_dump(mode="json"),
+                           "trainer": spec.trainer.model_dump(mode="json")}),
+        "code": [MODEL_PACKAGES[spec.ingest.kind]],
+        "serving_dir": location_text(spec.pusher.serving_dir),
+    }
+
+
+def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_component.BaseComponent]:
     models = MODEL_PACKAGES[spec.ingest.kind]
-    example_gen = _example_gen(spec.ingest)
+    example_gen = _example_gen(spec, fingerprints)
     examples = example_gen.outputs["examples"]
-    schema = ImportSchemaGen(schema_file=location_text(spec.schema_file))
+    schema = ImportSchemaGen(schema_file=location_text(spec.schema_file), fingerprint=fingerprints.schema)
     statistics = StatisticsGen(examples=examples, schema=schema.outputs["schema"])
     gate = ValidationGate(statistics=statistics.outputs["statistics"], schema=schema.outputs["schema"]).with_id(
         "ExampleValidator"
@@ -61,9 +103,12 @@ def build_pipeline(spec: PipelineSpec, for_kubeflow: bool = False) -> pipeline.P
         disable_statistics=True,
     )
     transform.add_upstream_node(gate)  # nothing is transformed or trained unless the data passed
-    drift_nodes = _drift_check(spec, statistics.outputs["statistics"], schema.outputs["schema"], for_kubeflow)
-    if drift_nodes:
-        transform.add_upstream_node(drift_nodes[1])  # with drift.fail_on_drift, drifted data is not trained on
+    drift_gate = []
+    if spec.drift.baseline == "served_model":
+        drift_gate = [DriftGate(statistics=statistics.outputs["statistics"], schema=schema.outputs["schema"],
+                                baseline=fingerprints.drift_baseline, fail_on_drift=spec.drift.fail_on_drift)]
+        drift_gate[0].add_upstream_node(gate)  # data that breaks the schema is reported as that, not as drift
+        transform.add_upstream_node(drift_gate[0])  # with drift.fail_on_drift, drifted data is not trained on
     trainer = Trainer(
         examples=examples,
         transform_graph=transform.outputs["transform_graph"],
@@ -73,51 +118,22 @@ def build_pipeline(spec: PipelineSpec, for_kubeflow: bool = False) -> pipeline.P
         eval_args=trainer_pb2.EvalArgs(),
         custom_config=spec.trainer.model_dump(),
     )
-    baseline = _baseline_resolver(trainer.outputs["model"], for_kubeflow)
-    evaluator = Evaluator(
+    evaluator = ServedModelEvaluator(
         examples=examples,
         model=trainer.outputs["model"],
-        baseline_model=baseline.outputs["model"],
         eval_config=eval_config(spec.evaluator),
-    )
-    pusher = Pusher(
+        served_baseline=fingerprints.model_baseline,
+    ).with_id("Evaluator")
+    pusher = AtomicPusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
-        push_destination=pusher_pb2.PushDestination(
-            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=location_text(spec.pusher.serving_dir))
-        ),
-        custom_config={"keep": spec.pusher.keep},
-        custom_executor_spec=executor_spec.ExecutorClassSpec(atomic_pusher.Executor),
-    )
-    components: list[base_component.BaseComponent] = [
-        example_gen,
-        schema,
-        statistics,
-        gate,
-        *drift_nodes,
-        transform,
-        trainer,
-        baseline,
-        evaluator,
-        pusher,
-    ]
-    if for_kubeflow:
-        return pipeline.Pipeline(
-            pipeline_name=spec.name,
-            pipeline_root=spec.kubeflow.pipeline_root,
-            components=components,
-            enable_cache=spec.run.cache,
-            beam_pipeline_args=spec.kubeflow.beam_args,
-        )
-    root = spec.run.root.resolve()
-    return pipeline.Pipeline(
-        pipeline_name=spec.name,
-        pipeline_root=str(root / "pipeline"),
-        metadata_connection_config=metadata.sqlite_metadata_connection_config(str(root / "metadata.sqlite")),
-        components=components,
-        enable_cache=spec.run.cache,
-        beam_pipeline_args=spec.beam.args,
-    )
+        statistics=statistics.outputs["statistics"],
+        serving_dir=location_text(spec.pusher.serving_dir),
+        data_fingerprint=fingerprints.data,
+        lineage=fingerprints.lineage,
+        keep=spec.pusher.keep,
+    ).with_id("Pusher")
+    return [example_gen, schema, statistics, gate, *drift_gate, transform, trainer, evaluator, pusher]
 
 
 def eval_config(settings: EvaluatorSettings) -> tfma.EvalConfig:
@@ -153,49 +169,18 @@ def eval_config(settings: EvaluatorSettings) -> tfma.EvalConfig:
     )
 
 
-def _drift_check(
-    spec: PipelineSpec, statistics: Channel, schema: Channel, for_kubeflow: bool
-) -> tuple[Resolver, DriftGate] | tuple[()]:
-    """The resolver of the previous successful run's statistics and the DriftGate, or nothing."""
-    if spec.drift.baseline == "none":
-        return ()
-    if for_kubeflow:  # KubeflowV2DagRunner compiles only TFX's own strategies: the latest statistics
-        strategy, candidate_input = LatestArtifactStrategy, {}
-    else:
-        strategy, candidate_input = previous_run.PreviousRunStatisticsStrategy, {previous_run.CANDIDATE_KEY: statistics}
-    previous = Resolver(
-        strategy_class=strategy,
-        **{previous_run.STATISTICS_KEY: Channel(type=standard_artifacts.ExampleStatistics)},
-        **candidate_input,
-    ).with_id("previous_statistics_resolver")
-    gate = DriftGate(
-        statistics=statistics,
-        schema=schema,
-        baseline_statistics=previous.outputs[previous_run.STATISTICS_KEY],
-        fail_on_drift=spec.drift.fail_on_drift,
-    )
-    return previous, gate
-
-
-def _baseline_resolver(candidate: Channel, for_kubeflow: bool) -> Resolver:
-    """The blessed model a candidate is compared with. Locally the newest blessed one older than the
-    candidate, so an unchanged, cached rerun is not compared with itself; KubeflowV2DagRunner only
-    compiles TFX's own LatestBlessedModelStrategy (KFP's cache keeps the rerun from re-evaluating)."""
-    if for_kubeflow:
-        strategy, candidate_input = LatestBlessedModelStrategy, {}
-    else:
-        strategy, candidate_input = PreviousBlessedModelStrategy, {CANDIDATE_KEY: candidate}
-    return Resolver(
-        strategy_class=strategy,
-        model=Channel(type=standard_artifacts.Model),
-        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
-        **candidate_input,
-    ).with_id("baseline_model_resolver")
-
-
-def _example_gen(ingest: Ingest) -> base_component.BaseComponent:
-    if isinstance(ingest, BakerIngest):
+def _example_gen(spec: PipelineSpec, fingerprints: Fingerprints) -> base_component.BaseComponent:
+    ingest = spec.ingest
+    if isinstance(ingest, BakerIngest):  # generated: its settings are its data
         return BakerExampleGen(
             train_examples=ingest.examples, eval_examples=ingest.eval_examples, length=ingest.length, seed=ingest.seed
         )
-    return NpzExampleGen(path=location_text(ingest.path) if ingest.path else keras_mnist())
+    return NpzExampleGen(path=_data_path(spec), fingerprint=fingerprints.data)
+
+
+def _data_path(spec: PipelineSpec) -> str:
+    return location_text(spec.ingest.path) if spec.ingest.path else keras_mnist()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)

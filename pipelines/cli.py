@@ -74,6 +74,7 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
     spec = _load(spec_file, overrides)
     log_file = spec.run.root / "logs" / f"{datetime.datetime.now():%Y%m%d-%H%M%S}.log"
     capture_logs(log_file, verbose)
+    from components.input_fingerprint.fingerprints import InputError
     from components.npz_example_gen.mnist_npz import NpzError
     from pipelines.run import run_pipeline  # imports TensorFlow: only once the spec is known to be good
 
@@ -88,7 +89,7 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
     try:
         with exclusive_run(spec.run.root, notify=lambda message: click.echo(message, err=True)):
             summary = run_pipeline(spec, on_start, on_end, started=_STARTED)
-    except NpzError as error:  # the MNIST download that replaces an unset ingest.path failed
+    except (NpzError, InputError) as error:  # an input is unreadable, or the MNIST download failed
         click.echo(str(error), err=True)
         sys.exit(2)
     except KeyboardInterrupt:
@@ -146,7 +147,7 @@ def drift(
     spec_file: Path, overrides: tuple[str, ...], data: Path | None, baseline: Path | None, as_json: bool,
     html_file: Path | None,
 ) -> None:
-    """Check new data against the schema and the latest successful run's training statistics.
+    """Check new data against the schema and the served model's training statistics.
 
     Exit 0: no anomalies and no drift; 1: anomalies or drift; 2: usage or input error.
     Without --data, a baker pipeline checks its generator's output (set ingest.seed etc. with --set).
@@ -186,7 +187,7 @@ def runs(spec_file: Path, overrides: tuple[str, ...], as_json: bool) -> None:
         accuracy = f"{r.accuracy:.4f}" if r.accuracy is not None else "-"
         blessed = {True: "blessed", False: "not blessed", None: "-"}[r.blessed]
         click.echo(f"{r.run_id}  {r.started}  {r.status:<10}  accuracy {accuracy}  {blessed:<11}  "
-                   f"pushed {r.pushed_version or '-'}  drift: {r.drift or '-'}")
+                   f"pushed {r.pushed_version or '-'}  {'served' if r.served else '-':<6}  drift: {r.drift or '-'}")
 
 
 def _quiet_tensorflow() -> None:
@@ -208,19 +209,23 @@ def compile_command(spec_file: Path, overrides: tuple[str, ...], target: str, ou
 
 
 def _kfp_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--endpoint, --token and --no-verify-tls; passes the command a connected KfpClient."""
+    """--endpoint, --token, --no-verify-tls, --namespace and --experiment; passes the command a
+    connected KfpClient and the experiment's name."""
 
     @click.option("--endpoint", required=True, envvar="KFP_ENDPOINT", help="KFP API URL (or KFP_ENDPOINT).")
     @click.option("--token", envvar="KFP_TOKEN", help="Bearer token (or KFP_TOKEN); never printed.")
     @click.option("--no-verify-tls", is_flag=True, help="Do not verify the server's TLS certificate.")
+    @click.option("--namespace", envvar="KFP_NAMESPACE",
+                  help="Your Kubeflow namespace (profile), for multi-user Kubeflow (or KFP_NAMESPACE).")
+    @click.option("--experiment", help="The experiment runs belong to, created if absent [default: tfxflow-NAME].")
     @functools.wraps(command)
-    def wrapper(endpoint: str, token: str | None, no_verify_tls: bool, **kwargs: Any) -> None:
+    def wrapper(endpoint: str, token: str | None, no_verify_tls: bool, namespace: str | None, **kwargs: Any) -> None:
         from pipelines.kfp_client import KfpClient, KfpError
 
         if no_verify_tls:
             click.echo("warning: TLS certificate verification is off (--no-verify-tls)", err=True)
         try:
-            command(client=KfpClient(endpoint, token, verify_tls=not no_verify_tls), **kwargs)
+            command(client=KfpClient(endpoint, token, verify_tls=not no_verify_tls, namespace=namespace), **kwargs)
         except KfpError as error:
             click.echo(str(error), err=True)
             sys.exit(1)
@@ -232,12 +237,14 @@ def _kfp_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.argument("spec_file", type=_SPEC_FILE)
 @_SET
 @_kfp_options
-def submit(client: KfpClient, spec_file: Path, overrides: tuple[str, ...]) -> None:
+def submit(client: KfpClient, spec_file: Path, overrides: tuple[str, ...], experiment: str | None) -> None:
     """Upload SPEC_FILE's compiled pipeline to KFP and start one run."""
     spec = _load(spec_file, overrides)
-    version = _publish(client, spec, spec_file)
-    run_id = client.create_run(spec.name, version, spec.kubeflow.pipeline_root)
-    click.echo(f"pipeline version {version.name} ({version.version_id}); started run {run_id}")
+    experiment = experiment or f"tfxflow-{spec.name}"
+    version, target = _publish(client, spec, spec_file, experiment)
+    run_id = client.create_run(spec.name, version, target)
+    click.echo(f"pipeline version {version.name} ({version.version_id}); started run {run_id} "
+               f"in experiment {experiment}")
 
 
 @main.command()
@@ -246,31 +253,42 @@ def submit(client: KfpClient, spec_file: Path, overrides: tuple[str, ...]) -> No
 @click.option("--list", "list_only", is_flag=True, help="Show this pipeline's recurring runs.")
 @click.option("--delete", is_flag=True, help="Delete this pipeline's recurring runs.")
 @_kfp_options
-def schedule(client: KfpClient, spec_file: Path, overrides: tuple[str, ...], list_only: bool, delete: bool) -> None:
+def schedule(
+    client: KfpClient, spec_file: Path, overrides: tuple[str, ...], list_only: bool, delete: bool,
+    experiment: str | None,
+) -> None:
     """Schedule recurring retraining of SPEC_FILE on KFP (kubeflow.schedule), replacing any earlier schedule."""
     spec = _load(spec_file, overrides)
+    experiment = experiment or f"tfxflow-{spec.name}"
     if list_only or delete:
-        runs = client.recurring_runs(spec.name)
+        experiment_id = client.experiment(experiment, create=False)
+        runs = client.recurring_runs(spec.name, experiment_id) if experiment_id else []
         for run in runs:
             if delete:
                 client.delete_recurring_run(run["id"])
             click.echo(f"{'deleted ' if delete else ''}{run['id']}  {run['cron']}  {run['status']}  "
                        f"max_concurrency={run['max_concurrency']}  no_catchup={run['no_catchup']}")
         if not runs:
-            click.echo(f"no recurring runs named {spec.name}")
+            click.echo(f"no recurring runs named {spec.name} in experiment {experiment}")
         return
     if spec.kubeflow.schedule is None:
         _fail(f"{spec_file}: kubeflow.schedule.cron: required to schedule, e.g. '0 0 3 * * *' (03:00 daily)")
-    version = _publish(client, spec, spec_file)
-    recurring_id = client.schedule(spec.name, version, spec.kubeflow.pipeline_root, spec.kubeflow.schedule)
-    click.echo(f"pipeline version {version.name}; recurring run {recurring_id}: '{spec.kubeflow.schedule.cron}'")
+    version, target = _publish(client, spec, spec_file, experiment)
+    recurring_id = client.schedule(spec.name, version, target, spec.kubeflow.schedule)
+    click.echo(f"pipeline version {version.name}; recurring run {recurring_id} in experiment {experiment}: "
+               f"'{spec.kubeflow.schedule.cron}'")
 
 
-def _publish(client: KfpClient, spec: PipelineSpec, spec_file: Path) -> Any:
+def _publish(client: KfpClient, spec: PipelineSpec, spec_file: Path, experiment: str) -> tuple[Any, Any]:
+    """Compiles (refusing bad settings before any request), finds or creates the experiment, then
+    uploads: the pipeline version and where its runs go."""
+    from pipelines.kfp_client import Target
+
     with tempfile.TemporaryDirectory(prefix="tfxflow-kfp-") as scratch:
         package = Path(scratch) / f"{spec.name}.yaml"
         _compile(spec, spec_file, package)
-        return client.upload(spec.name, package)
+        target = Target(spec.kubeflow.pipeline_root, client.experiment(experiment), spec.kubeflow.service_account)
+        return client.upload(spec.name, package), target
 
 
 def _compile(spec: PipelineSpec, spec_file: Path, output: Path) -> None:

@@ -5,35 +5,27 @@
 
 New data is read with the pipeline's own ingestion code (the npz checks and conversion of
 NpzExampleGen; BakerExampleGen's generator, or TFRecords of its examples) and decoded as
-StatisticsGen decodes examples. The baseline is the training statistics of the pipeline's latest
-successful run in its MLMD store, or a statistics file.
+StatisticsGen decodes examples. The baseline is the training statistics stored with the served
+model (the newest version in `pusher.serving_dir`), or a statistics file.
 """
 from __future__ import annotations
 
 import html
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-import ml_metadata as mlmd
 import numpy as np
 import pyarrow as pa
 import tensorflow as tf
-from tfx.orchestration import metadata
 from tfx_bsl.coders import example_coder
 
+from components.atomic_pusher.versions import newest_version
 from components.baker_example_gen.examples import generate_split
-from components.drift_gate import baseline as previous_run
 from components.drift_gate.drift import DriftReport, Statistics, compare, load_schema, load_statistics, statistics_of
 from components.npz_example_gen.mnist_npz import load_mnist, to_serialized_examples
 from pipelines.spec import PipelineSpec, location_text
-
-
-# Where StatisticsGen writes a split's statistics (tfx.components.statistics_gen.stats_artifact_utils;
-# importing it would import every TFX component, 7 s).
-_STATISTICS_FILE = "FeatureStats.pb"
 
 
 class DriftInputError(ValueError):
@@ -151,16 +143,11 @@ def _baseline(spec: PipelineSpec, baseline: Optional[Path]) -> tuple[Statistics,
                 return load_statistics(baseline), str(baseline)
         except Exception as error:  # TFDV raises IOError, DecodeError, ValueError or warnings by format
             raise DriftInputError(f"--baseline: {baseline}: not a TFDV statistics file ({error})") from None
-    store_path = spec.run.root / "metadata.sqlite"
-    found = None
-    if store_path.is_file():
-        store = mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(str(store_path)))
-        found = previous_run.latest_successful_statistics(store, spec.name)
-    if found is None:
+    serving_dir = location_text(spec.pusher.serving_dir)
+    served = newest_version(serving_dir)
+    if served is None or not tf.io.gfile.exists(served.statistics):
         raise DriftInputError(
-            f"no successful run of pipeline '{spec.name}' in {store_path} and no --baseline: "
+            f"no served model with training statistics in {serving_dir} and no --baseline: "
             f"run the pipeline first or pass --baseline FILE (a StatisticsGen FeatureStats.pb)"
         )
-    run, artifact = found
-    train = os.path.join(artifact.uri, "Split-train", _STATISTICS_FILE)
-    return load_statistics(train), f"the training statistics of run {run.name}"
+    return load_statistics(served.statistics), f"the training statistics of served version {served.path}"

@@ -1,6 +1,6 @@
 """`tfxflow runs`: a pipeline's runs as recorded in its MLMD store, newest first.
 
-    for run in list_runs(spec): print(run.run_id, run.status, run.accuracy, run.drift)
+    for run in list_runs(spec): print(run.run_id, run.status, run.accuracy, run.served, run.drift)
 """
 from __future__ import annotations
 
@@ -12,15 +12,18 @@ import ml_metadata as mlmd
 from ml_metadata.proto import metadata_store_pb2
 from tfx.orchestration import metadata
 
-from components.drift_gate import baseline as previous_run
+from components.atomic_pusher.versions import newest_version
 from components.drift_gate.executor import DRIFT_KEY
-from pipelines.spec import PipelineSpec
+from pipelines.spec import PipelineSpec, location_text
 from pipelines.summary import candidate_metrics
+
+_DONE = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED)
 
 
 @dataclass
 class RunRecord:
-    """One run: `status` is succeeded (its Pusher finished), failed, or incomplete (stopped or running)."""
+    """One run: `status` is succeeded (its Pusher finished), failed, or incomplete (stopped or running);
+    `served` whether its model is the one served now."""
 
     run_id: str
     started: str
@@ -28,6 +31,7 @@ class RunRecord:
     accuracy: Optional[float]
     blessed: Optional[bool]
     pushed_version: Optional[str]
+    served: bool
     drift: Optional[str]
 
     def to_json(self) -> dict[str, Any]:
@@ -40,32 +44,63 @@ def list_runs(spec: PipelineSpec) -> list[RunRecord]:
     if not path.is_file():
         return []
     store = mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(str(path)))
-    return [_record(store, run) for run in previous_run.runs_of(store, spec.name)]
+    nodes = _node_of_execution(store, spec.name)
+    served = newest_version(location_text(spec.pusher.serving_dir))
+    served_model = served.record.model if served is not None and served.record is not None else None
+    return [_record(store, run, nodes, served_model) for run in _runs(store, nodes)]
 
 
-def _record(store: mlmd.MetadataStore, run: metadata_store_pb2.Context) -> RunRecord:
-    states = previous_run.execution_states(store, run)
-    failed = {name for _, name, state in states if state == metadata_store_pb2.Execution.FAILED}
-    outputs = previous_run.run_outputs(store, run)
-    evaluation, blessing, pushed = (outputs.get(k) for k in ("Evaluator.evaluation", "Evaluator.blessing",
-                                                              "Pusher.pushed_model"))
+def _record(
+    store: mlmd.MetadataStore, run: metadata_store_pb2.Context, nodes: dict[int, str], served_model: Optional[str]
+) -> RunRecord:
+    executions = store.get_executions_by_context(run.id)
+    failed = {nodes[e.id] for e in executions if e.last_known_state == metadata_store_pb2.Execution.FAILED}
+    done = {e.id for e in executions if e.last_known_state in _DONE}
+    outputs = _outputs(store, done, nodes)
+    evaluation, blessing, pushed, model = (outputs.get(k) for k in ("Evaluator.evaluation", "Evaluator.blessing",
+                                                                     "Pusher.pushed_model", "Trainer.model"))
     drift = outputs.get("DriftGate.drift")
-    status = "failed" if failed else "succeeded" if previous_run.pusher_done(states) else "incomplete"
     return RunRecord(
         run_id=run.name,
         started=datetime.datetime.fromtimestamp(run.create_time_since_epoch / 1000).isoformat(timespec="seconds"),
-        status=status,
+        status="failed" if failed else "succeeded" if any(nodes[e] == "Pusher" for e in done) else "incomplete",
         accuracy=candidate_metrics(evaluation.uri).get("accuracy") if evaluation else None,
         blessed=blessing.custom_properties["blessed"].int_value == 1 if blessing else None,
         pushed_version=_pushed_version(pushed),
-        drift=_drift(drift, stopped="DriftGate" in failed),
+        served=model is not None and model.uri == served_model,
+        drift="stopped the run (drift.fail_on_drift)" if "DriftGate" in failed else
+        drift.custom_properties[DRIFT_KEY].string_value if drift else None,
     )
 
 
-def _drift(drift: Optional[metadata_store_pb2.Artifact], stopped: bool) -> Optional[str]:
-    if stopped:
-        return "stopped the run (drift.fail_on_drift)"
-    return drift.custom_properties[DRIFT_KEY].string_value if drift else None
+def _node_of_execution(store: mlmd.MetadataStore, pipeline_name: str) -> dict[int, str]:
+    """Execution id -> the id of the pipeline node it executed (e.g. 'Pusher')."""
+    prefix = f"{pipeline_name}."
+    return {
+        execution.id: node.name.removeprefix(prefix)
+        for node in store.get_contexts_by_type("node")
+        if node.name.startswith(prefix)
+        for execution in store.get_executions_by_context(node.id)
+    }
+
+
+def _runs(store: mlmd.MetadataStore, nodes: dict[int, str]) -> list[metadata_store_pb2.Context]:
+    """The runs (pipeline_run contexts) with executions of the pipeline's nodes, newest first."""
+    runs = {
+        context.id: context
+        for execution in nodes
+        for context in store.get_contexts_by_execution(execution)
+        if context.type == "pipeline_run"
+    }
+    return sorted(runs.values(), key=lambda run: (run.create_time_since_epoch, run.id), reverse=True)
+
+
+def _outputs(store: mlmd.MetadataStore, executions: set[int], nodes: dict[int, str]) -> dict[str, Any]:
+    """The output artifacts of `executions` as 'Node.key', e.g. 'StatisticsGen.statistics'."""
+    events = store.get_events_by_execution_ids(list(executions))
+    events = [e for e in events if e.type == metadata_store_pb2.Event.OUTPUT]
+    artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
+    return {f"{nodes[e.execution_id]}.{e.path.steps[0].key}": artifacts[e.artifact_id] for e in events}
 
 
 def _pushed_version(pushed: Optional[metadata_store_pb2.Artifact]) -> Optional[str]:

@@ -1,12 +1,16 @@
 """Kubeflow Pipelines through its v2beta1 REST API (the `kfp-server-api` client; the KFP SDK needs a
 protobuf that TFX 1.16 cannot use).
 
-    client = KfpClient("https://kfp.example.com", token=os.environ.get("KFP_TOKEN"))
+    client = KfpClient("https://kfp.example.com", token=os.environ.get("KFP_TOKEN"), namespace="team-a")
+    experiment = client.experiment("tfxflow-baker")
     version = client.upload("baker", Path("baker.yaml"))
-    client.create_run("baker", version, pipeline_root="gs://bucket/tfxflow")
+    client.create_run("baker", version, Target(pipeline_root="gs://bucket/tfxflow", experiment_id=experiment))
 
-Pipelines and recurring runs are found by display name, so publishing the same pipeline again adds
-a version (or reuses an identical one) and scheduling it again replaces its recurring run.
+Pipelines, experiments and recurring runs are found by display name, so publishing the same
+pipeline again adds a version (or reuses an identical one) and scheduling it again replaces its
+recurring run. Runs and recurring runs always name an experiment: multi-user Kubeflow refuses them
+without one (backend/src/apiserver/resource/resource_manager.go, "Experiment id can not be empty in
+multi-user mode"), and their namespace is the experiment's.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Optional, TypeVar
 
 import kfp_server_api as kfp
 import urllib3
@@ -36,10 +40,21 @@ class PipelineVersion:
     name: str
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where runs go: the artifact root, the experiment, and the pods' service account (None: KFP's default)."""
+
+    pipeline_root: str
+    experiment_id: str
+    service_account: Optional[str] = None
+
+
 class KfpClient:
     """The few KFP calls tfxflow makes; the token goes in the Authorization header, nowhere else."""
 
-    def __init__(self, endpoint: str, token: str | None = None, verify_tls: bool = True) -> None:
+    def __init__(
+        self, endpoint: str, token: str | None = None, verify_tls: bool = True, namespace: str | None = None
+    ) -> None:
         config = kfp.Configuration(host=endpoint.rstrip("/"))
         config.verify_ssl = verify_tls
         config.retries = urllib3.Retry(total=2, connect=2, read=0, status=0, redirect=0)
@@ -48,6 +63,9 @@ class KfpClient:
         header = ("Authorization", f"Bearer {token}") if token else (None, None)
         api = kfp.ApiClient(config, header_name=header[0], header_value=header[1])
         self._endpoint = config.host
+        # Pipelines and experiments are created and listed in this namespace (single-user KFP ignores it).
+        self._namespace = {"namespace": namespace} if namespace else {}
+        self._experiments = kfp.ExperimentServiceApi(api)
         self._pipelines = kfp.PipelineServiceApi(api)
         self._uploads = kfp.PipelineUploadServiceApi(api)
         self._runs = kfp.RunServiceApi(api)
@@ -58,10 +76,10 @@ class KfpClient:
         package's content hash, or the existing version with that hash."""
         version_name = f"{name}-{hashlib.sha256(package.read_bytes()).hexdigest()[:12]}"
         found = self._call("GET", "/apis/v2beta1/pipelines", self._pipelines.list_pipelines,
-                           filter=_name_filter(name), page_size=1)
+                           filter=_name_filter(name), page_size=1, **self._namespace)
         if not found.pipelines:
             created = self._call("POST", "/apis/v2beta1/pipelines/upload", self._uploads.upload_pipeline,
-                                 str(package), name=name, description="compiled by tfxflow")
+                                 str(package), name=name, description="compiled by tfxflow", **self._namespace)
             pipeline_id = created.pipeline_id
         else:
             pipeline_id = found.pipelines[0].pipeline_id
@@ -80,23 +98,38 @@ class KfpClient:
                             sort_by="created_at desc", page_size=1).pipeline_versions[0]
         return PipelineVersion(pipeline_id, newest.pipeline_version_id, newest.display_name)
 
-    def create_run(self, name: str, version: PipelineVersion, pipeline_root: str) -> str:
+    def experiment(self, name: str, create: bool = True) -> Optional[str]:
+        """The id of the experiment `name` in this client's namespace, created if absent (or None)."""
+        found = self._call("GET", "/apis/v2beta1/experiments", self._experiments.list_experiments,
+                           filter=_name_filter(name), page_size=1, **self._namespace)
+        if found.experiments:
+            return found.experiments[0].experiment_id
+        if not create:
+            return None
+        body = kfp.V2beta1Experiment(display_name=name, description="runs of tfxflow pipelines", **self._namespace)
+        return self._call("POST", "/apis/v2beta1/experiments", self._experiments.create_experiment, body).experiment_id
+
+    def create_run(self, name: str, version: PipelineVersion, target: Target) -> str:
         """Starts one run of `version`; returns its run id."""
         body = kfp.V2beta1Run(
             display_name=name,
             pipeline_version_reference=_reference(version),
-            runtime_config=kfp.V2beta1RuntimeConfig(pipeline_root=pipeline_root),
+            runtime_config=kfp.V2beta1RuntimeConfig(pipeline_root=target.pipeline_root),
+            experiment_id=target.experiment_id,
+            service_account=target.service_account,
         )
         return self._call("POST", "/apis/v2beta1/runs", self._runs.create_run, body).run_id
 
-    def schedule(self, name: str, version: PipelineVersion, pipeline_root: str, settings: ScheduleSettings) -> str:
+    def schedule(self, name: str, version: PipelineVersion, target: Target, settings: ScheduleSettings) -> str:
         """Creates the enabled recurring run `name`, then deletes the ones it replaces; returns its id."""
-        replaced = self.recurring_runs(name)
+        replaced = self.recurring_runs(name, target.experiment_id)
         body = kfp.V2beta1RecurringRun(
             display_name=name,
             description=f"tfxflow schedule of pipeline version {version.name}",
             pipeline_version_reference=_reference(version),
-            runtime_config=kfp.V2beta1RuntimeConfig(pipeline_root=pipeline_root),
+            runtime_config=kfp.V2beta1RuntimeConfig(pipeline_root=target.pipeline_root),
+            experiment_id=target.experiment_id,
+            service_account=target.service_account,
             trigger=kfp.V2beta1Trigger(cron_schedule=kfp.V2beta1CronSchedule(cron=settings.cron)),
             max_concurrency=str(settings.max_concurrency),
             no_catchup=settings.no_catchup,
@@ -107,12 +140,12 @@ class KfpClient:
             self.delete_recurring_run(old["id"])
         return created.recurring_run_id
 
-    def recurring_runs(self, name: str) -> list[dict[str, Any]]:
-        """The recurring runs named `name`: id, cron, status, max_concurrency, no_catchup."""
+    def recurring_runs(self, name: str, experiment_id: str) -> list[dict[str, Any]]:
+        """The recurring runs named `name` in the experiment: id, cron, status, max_concurrency, no_catchup."""
         runs, token = [], ""
         while True:
             page = self._call("GET", "/apis/v2beta1/recurringruns", self._recurring.list_recurring_runs,
-                              filter=_name_filter(name), page_size=100, page_token=token)
+                              filter=_name_filter(name), experiment_id=experiment_id, page_size=100, page_token=token)
             runs += [_describe(run) for run in page.recurring_runs or []]
             token = page.next_page_token
             if not token:

@@ -1,8 +1,15 @@
-"""A pipeline file compiled for Kubeflow Pipelines: a KFP v2 PipelineSpec YAML written by TFX's
-KubeflowV2DagRunner, with every location checked to be one the cluster can read.
+"""A pipeline file compiled for Kubeflow Pipelines: a KFP v2 PipelineSpec YAML that KFP's own API
+server, driver and launcher accept, with every location checked to be one the cluster can read.
 
-    compile_pipeline(load_spec("pipelines/baker.yaml"), Path("baker.yaml"), source=Path("pipelines/baker.yaml"))
+    compile_pipeline(load_spec("pipelines/mnist.yaml"), Path("mnist.yaml"), source=Path("pipelines/mnist.yaml"))
 
+TFX's KubeflowV2DagRunner writes the spec; `finish_for_kfp` then makes it runnable on open-source
+KFP 2.x (read from kubeflow/pipelines at 2.0.5, 2.5.0 and 2.17.0; each rule cites the file):
+- every task starts through tfxflow's entrypoint (pipelines/kfp_entrypoint.py), which repairs what
+  KFP hands a container and TFX's entrypoint cannot read;
+- task-output parameters name their producer by its task key;
+- the InputFingerprint task is never cached, so KFP's cache keys follow the content of the data;
+- `defaultPipelineRoot` is `kubeflow.pipeline_root`, which KFP's UI puts into runs it starts.
 Files of this project (the curated schemas) are referred to relative to the image's working
 directory, where the Dockerfile puts the project; any other local path is refused.
 """
@@ -11,12 +18,17 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from pipelines.load import SpecError
 from pipelines.spec import PipelineSpec
 
 # The working directory of the image the Dockerfile builds: the project itself.
 PROJECT_DIR_IN_IMAGE = "/tfxflow"
+ENTRYPOINT = ["python", "-m", "pipelines.kfp_entrypoint"]
+FINGERPRINT_TASK = "InputFingerprint"
 _SHARED_MOUNT_NOTE = "file:// only for a volume mounted at that path in every pod"
 
 
@@ -46,19 +58,43 @@ def compile_pipeline(spec: PipelineSpec, output: Path, source: Path) -> None:
     spec = cluster_spec(spec, source)
     from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner as v2  # imports TFX: after the checks
 
-    from pipelines.build import build_pipeline
+    from pipelines.build import kubeflow_pipeline
 
+    config = v2.KubeflowV2DagRunnerConfig(
+        display_name=spec.name, default_image=spec.kubeflow.image, default_commands=ENTRYPOINT,
+        use_pipeline_spec_2_1=True,
+    )
+    job = v2.KubeflowV2DagRunner(config).run(kubeflow_pipeline(spec), write_out=False)
+    pipeline_spec = finish_for_kfp(job["pipelineSpec"], spec.kubeflow.pipeline_root)
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.stem}.{os.getpid()}.partial.yaml")  # beside, then renamed
     try:
-        config = v2.KubeflowV2DagRunnerConfig(
-            display_name=spec.name, default_image=spec.kubeflow.image, use_pipeline_spec_2_1=True
-        )
-        runner = v2.KubeflowV2DagRunner(config, output_dir=str(output.parent), output_filename=partial.name)
-        runner.run(build_pipeline(spec, for_kubeflow=True))
+        partial.write_text(yaml.safe_dump(pipeline_spec, sort_keys=True))
         os.replace(partial, output)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def finish_for_kfp(pipeline_spec: dict[str, Any], pipeline_root: str) -> dict[str, Any]:
+    """The PipelineSpec TFX compiled, with what open-source KFP needs to run it (see the module doc)."""
+    tasks = pipeline_spec["root"]["dag"]["tasks"]
+    for task in tasks.values():
+        for parameter in task.get("inputs", {}).get("parameters", {}).values():
+            producer = parameter.get("taskOutputParameter")
+            # TFX 1.16 names the producer `<id>_task` (tfx/orchestration/kubeflow/v2/step_builder.py,
+            # `producer_task=channel.producer_component_id + '_task'`); KFP looks producers up by task
+            # key and fails to compile the run otherwise: "unknown producer task" in
+            # backend/src/v2/compiler/argocompiler/dag.go (addDep; 2.0.5 to HEAD).
+            if producer and producer["producerTask"] not in tasks:
+                producer["producerTask"] = producer["producerTask"].removesuffix("_task")
+    # KFP caches a task only if cachingOptions.enableCache (backend/src/v2/driver/driver.go@2.5.0,
+    # driver/cache.go@2.17.0): the fingerprints must be taken anew by every run.
+    tasks[FINGERPRINT_TASK]["cachingOptions"] = {"enableCache": False}
+    # KFP's backend never reads this (driver/root_dag.go: runtime_config.pipeline_root, else the
+    # kfp-launcher ConfigMap, else minio://mlpipeline/v2/artifacts); its UI's run form starts from it
+    # (frontend/src/pages/NewRunV2.tsx), so runs started there write where `tfxflow submit` does.
+    pipeline_spec["defaultPipelineRoot"] = pipeline_root
+    return pipeline_spec
 
 
 def _missing_settings(spec: PipelineSpec) -> list[tuple[str, str]]:

@@ -15,19 +15,17 @@ from collections.abc import Callable
 from typing import Optional
 
 from tfx.dsl.compiler import constants
-from tfx.dsl.components.common.resolver import Resolver
 from tfx.orchestration import metadata
 from tfx.orchestration.local import runner_utils
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 from tfx.orchestration.portable import launcher, runtime_parameter_utils
 from tfx.proto.orchestration import pipeline_pb2
 
-from pipelines.build import build_pipeline
+from components.input_fingerprint.fingerprints import fingerprint_inputs
+from pipelines.build import fingerprint_settings, local_pipeline
 from pipelines.spec import PipelineSpec
 from pipelines.summary import ComponentReport, RunSummary, summarize
 
-# A Resolver only looks artifacts up; it is not a component with work of its own to run or cache.
-_RESOLVER_TYPE = f"{Resolver.__module__}.{Resolver.__name__}"
 _STATES = {"COMPLETE": "ran", "CACHED": "cached"}
 
 
@@ -61,9 +59,6 @@ class ReportingDagRunner(LocalDagRunner):
                 executor_spec=runner_utils.extract_executor_spec(deployment, name),
                 custom_driver_spec=runner_utils.extract_custom_driver_spec(deployment, name),
             )
-            if node.node_info.type.name == _RESOLVER_TYPE:
-                component.launch()
-                continue
             self.on_start(name)
             started = time.perf_counter()
             try:
@@ -86,12 +81,13 @@ def run_pipeline(
     on_end: Callable[[ComponentReport], None],
     started: Optional[float] = None,
 ) -> RunSummary:
-    """Runs the spec's pipeline locally and summarizes it from MLMD.
+    """Fingerprints what the run depends on, runs the spec's pipeline locally and summarizes it from MLMD.
 
-    `wall_seconds` counts from `started` (a time.perf_counter() reading; default: now).
+    `wall_seconds` counts from `started` (a time.perf_counter() reading; default: now). Raises
+    InputError when an input cannot be read.
     """
     started = time.perf_counter() if started is None else started
-    pipeline = build_pipeline(spec)
+    pipeline = local_pipeline(spec, fingerprint_inputs(**fingerprint_settings(spec)))
     runner = ReportingDagRunner(on_start, on_end)
     runner.run(pipeline)
     with metadata.Metadata(pipeline.metadata_connection_config) as store:

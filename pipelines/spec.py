@@ -25,7 +25,26 @@ MODELS: dict[str, tuple[str, ...]] = {"baker": ("mlp", "conv"), "mnist": ("mlp",
 DEFAULT_NORMALIZATION = {"baker": "z_score", "mnist": "fixed_range"}
 
 
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+# The schemes tf.io.gfile reads and writes in tfxflow's environment and image (TFX and its components
+# write every artifact with it): tf.io.gfile.get_registered_schemes() is gs, file and ram there.
+# S3, MinIO, HDFS and Azure need TensorFlow I/O plug-ins TFX 1.16's image does not have.
+SCHEMES = ("gs", "file")
+# Kubeflow Pipelines' rule for pipeline names, which its API server checks on upload
+# (backend/src/apiserver/common/utils.go, pipelineNamePattern).
+NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,127}$"
+
+
+def check_scheme(value: str) -> str:
+    """`value` if it is a URI of a scheme tf.io.gfile supports here; else one line saying what to use."""
+    scheme = _URI.match(value).group(1)
+    if scheme.lower() not in SCHEMES:
+        raise ValueError(
+            f"{scheme}:// is not supported: tfxflow and TFX read and write every file with tf.io.gfile, which "
+            f"here supports gs:// and local paths (file://); {value!r} needs a TensorFlow I/O plug-in that TFX "
+            "1.16's image lacks. Use gs://, or a local path or file:// on a volume every pod mounts"
+        )
+    return value
 
 
 def Location(what: str, must_exist: bool = True) -> Any:  # noqa: N802  (used as a type)
@@ -38,7 +57,7 @@ def Location(what: str, must_exist: bool = True) -> Any:  # noqa: N802  (used as
         if not isinstance(value, str) or not value:
             raise ValueError(f"expected a path or URI of the {what}, got {value!r}")
         if _URI.match(value):
-            return value
+            return check_scheme(value)
         if must_exist and not Path(value).is_file():
             raise ValueError(f"expected an existing {what}, {value} is not one")
         return Path(value)
@@ -129,10 +148,12 @@ class BeamSettings(Section):
 
 
 class DriftSettings(Section):
-    """Whether each run compares its training statistics with the previous successful run's."""
+    """Whether each run compares its training data with the served model's."""
 
-    baseline: Literal["previous_run", "none"] = Field(
-        "previous_run", description="previous_run: the latest earlier successful run; none: no drift check"
+    baseline: Literal["served_model", "none"] = Field(
+        "served_model",
+        description="served_model: the training statistics of the newest served model trained on other data; "
+        "none: no drift check",
     )
     fail_on_drift: bool = Field(False, description="true: stop before training on drift; false: warn")
 
@@ -147,9 +168,14 @@ class ScheduleSettings(Section):
     no_catchup: bool = Field(True, description="after a pause, start one run now instead of every missed one")
 
 
-def _cluster_uri(value: str) -> str:
-    if not _URI.match(value):
-        raise ValueError(f"expected a URI the cluster can write, such as gs://bucket/tfxflow, got {value!r}")
+def _pipeline_root(value: str) -> str:
+    # KFP's launcher stores artifacts only under gs://, s3://, minio:// or mem:// roots
+    # (backend/src/v2/objectstore/config.go), and TFX writes them with tf.io.gfile (gs:// here).
+    if not value.startswith("gs://"):
+        raise ValueError(
+            f"expected a gs:// URI, such as gs://bucket/tfxflow, got {value!r}: KFP stores artifacts in "
+            "gs://, s3:// or minio://, and TFX writes them with tf.io.gfile, which supports gs:// here"
+        )
     return value
 
 
@@ -157,20 +183,33 @@ class KubeflowSettings(Section):
     """Where and how the pipeline runs on Kubeflow Pipelines (`tfxflow compile/submit/schedule`)."""
 
     image: str | None = Field(None, description="container image built from this project's Dockerfile")
-    pipeline_root: Annotated[str, AfterValidator(_cluster_uri)] | None = Field(
-        None, description="URI the cluster writes artifacts under, e.g. gs://bucket/tfxflow"
+    pipeline_root: Annotated[str, AfterValidator(_pipeline_root)] | None = Field(
+        None, description="gs:// URI the cluster writes artifacts under, e.g. gs://bucket/tfxflow"
     )
     beam_args: list[str] = Field(
         ["--direct_running_mode=multi_processing", "--direct_num_workers=0"],
         description="Beam pipeline arguments on the cluster (default: every core of the pod)",
     )
+    service_account: str | None = Field(
+        None, description="Kubernetes service account of the run's pods (default: KFP's, pipeline-runner; "
+        "default-editor on multi-user Kubeflow)"
+    )
     schedule: ScheduleSettings | None = None
+
+
+def _pipeline_name(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(NAME_PATTERN, value):
+        raise ValueError(
+            f"{value!r} is not a valid pipeline name; expected lowercase letters, digits and '-', starting with "
+            f"a letter or digit, at most 128 characters (Kubeflow Pipelines' rule {NAME_PATTERN})"
+        )
+    return value
 
 
 class PipelineSpec(Section):
     """A whole pipeline file."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=63)
+    name: Annotated[str, PlainValidator(_pipeline_name)]
     ingest: Ingest
     schema_file: Location("schema file") | None = Field(
         None, description="default: the curated schemas/<kind>/schema.pbtxt"

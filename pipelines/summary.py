@@ -1,4 +1,4 @@
-"""What a run did, read back from MLMD: component states, accuracy, blessing and the pushed model.
+"""What a run did, read back from MLMD: component states, accuracy, blessing, the pushed and the served model.
 
     summary = summarize(store, spec, run_id, launches, wall_seconds=91.0)
     print(summary.to_text())   # or json.dumps(summary.to_json())
@@ -14,8 +14,9 @@ import ml_metadata as mlmd
 import tensorflow_model_analysis as tfma
 from ml_metadata.proto import metadata_store_pb2
 
+from components.atomic_pusher.versions import newest_version
 from components.drift_gate.executor import DRIFT_KEY
-from pipelines.spec import PipelineSpec
+from pipelines.spec import PipelineSpec, location_text
 
 
 @dataclass
@@ -38,6 +39,8 @@ class RunSummary:
     components: list[ComponentReport]
     blessed: bool
     pushed_model: Optional[str]
+    served_model: Optional[str] = None
+    serves_this_run: bool = False
     metrics: dict[str, Any] = field(default_factory=dict)
     plots: list[str] = field(default_factory=list)
     tensorboard: Optional[str] = None
@@ -63,7 +66,9 @@ class RunSummary:
                 lines.append("  per class: " + "  ".join(f"{label}: {value:.3f}" for label, value in per_class.items()))
         if not failed:
             lines.append(f"  blessed: {'yes' if self.blessed else 'no'}")
-            lines.append(f"  pushed: {self.pushed_model or 'nothing'}")
+            lines.append(f"  pushed: {self._pushed()}")
+        if self.served_model:
+            lines.append(f"  served: {self.served_model} ({'' if self.serves_this_run else 'not '}this run's model)")
         if self.drift:
             lines.append(f"  drift: {self.drift}")
         lines += [f"  plot: {plot}" for plot in self.plots]
@@ -71,6 +76,13 @@ class RunSummary:
             lines.append(f"  tensorboard --logdir {self.tensorboard}")
         lines += [f"  {note}" for note in self.notes]
         return "\n".join(lines)
+
+    def _pushed(self) -> str:
+        if self.pushed_model is None:
+            return "nothing"
+        if any(c.name == "Pusher" and c.state == "cached" for c in self.components):
+            return f"nothing new (an earlier run pushed this model as {self.pushed_model})"
+        return self.pushed_model
 
 
 def summarize(
@@ -96,9 +108,14 @@ def summarize(
     )
     if _int_property(outputs.get("PushedModel"), "pushed") == 1:
         summary.pushed_model = outputs["PushedModel"].custom_properties["pushed_destination"].string_value
+    served = newest_version(location_text(spec.pusher.serving_dir))
+    if served is not None:
+        summary.served_model = served.path
+        model = outputs.get("Model")
+        summary.serves_this_run = model is not None and served.record is not None and served.record.model == model.uri
     summary.drift = drift_result(artifacts)
     if summary.drift and summary.drift.startswith("drift in"):
-        summary.notes.append(f"warning: the training data drifted from the previous successful run's: {summary.drift}")
+        summary.notes.append(f"warning: the training data drifted from the served model's: {summary.drift}")
     model_run = outputs.get("ModelRun")
     if model_run is not None:
         summary.plots = sorted(str(path) for path in Path(model_run.uri).glob("*.png"))
@@ -142,7 +159,7 @@ def failed_thresholds(evaluation_uri: str) -> list[str]:
             threshold = failure.metric_threshold
             if failure.metric_key.is_diff:
                 allowed = threshold.change_threshold.absolute.value
-                reasons.append(f"{name} changed by {value:+.4f} against the baseline model; allowed: {allowed:+.4f}")
+                reasons.append(f"{name} changed by {value:+.4f} against the served model; allowed: {allowed:+.4f}")
             else:
                 bound = threshold.value_threshold.lower_bound.value
                 reasons.append(f"{name} {value:.4f} is below the minimum {bound:.4f}")

@@ -1,9 +1,11 @@
-"""Shared test setup: Keras 2 for TFX, small pipeline files written per test, and the small baker
-pipeline run once through the `tfxflow` CLI for every test that compares with a local run."""
+"""Shared test setup: Keras 2 for TFX, small pipeline files written per test, the small baker
+pipeline run once through the `tfxflow` CLI for every test that compares with a local run, and
+scheduled retraining of the MNIST pipeline run locally once, for its tests and the Kubeflow ones."""
 import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +37,69 @@ def baker_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def baker_first_run(baker_root):
+def baker_schema(tmp_path_factory):
+    """A copy of the curated baker schema that the baker runs on `baker_root` read (and one test edits)."""
+    path = tmp_path_factory.mktemp("schema") / "schema.pbtxt"
+    path.write_text((REPO / "schemas" / "baker" / "schema.pbtxt").read_text())
+    return path
+
+
+@pytest.fixture(scope="session")
+def baker_first_run(baker_root, baker_schema):
     """The first local run of the small baker pipeline: (exit code, summary, stderr)."""
-    return run_baker(baker_root)
+    return run_baker(baker_root, f"schema_file={baker_schema}")
+
+
+SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
+# Real MNIST images, few enough for a run of about a minute; the second batch of data adds 3,000.
+MNIST_SMALL = ["trainer.epochs=3", "evaluator.min_accuracy=0.85"]
+MNIST_TRAIN_IMAGES = (3000, 6000)
+MNIST_TEST_IMAGES = 1000
+
+
+def write_mnist(path: Path, train_images: int) -> dict[str, np.ndarray]:
+    """The first `train_images` training and MNIST_TEST_IMAGES test images of the shared MNIST, as an npz."""
+    with np.load(SHARED_MNIST, allow_pickle=False) as mnist:
+        arrays = {"x_train": mnist["x_train"][:train_images], "y_train": mnist["y_train"][:train_images],
+                  "x_test": mnist["x_test"][:MNIST_TEST_IMAGES], "y_test": mnist["y_test"][:MNIST_TEST_IMAGES]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **arrays)
+    return arrays
+
+
+def run_mnist(root: Path, npz: Path, *overrides: str) -> tuple[int, dict, str]:
+    """`tfxflow run pipelines/mnist.yaml --json` at `root` on `npz` with MNIST_SMALL and `overrides`."""
+    args = [TFXFLOW, "run", "pipelines/mnist.yaml", "--json", "--set", f"run.root={root}",
+            "--set", f"ingest.path={npz}"]
+    for override in [*MNIST_SMALL, *overrides]:
+        args += ["--set", override]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=900)
+    summary = json.loads(done.stdout) if done.stdout.strip() else {}
+    return done.returncode, summary, done.stderr
+
+
+@dataclass
+class Retraining:
+    """Three runs on one root of the pipeline reading one file: first, unchanged, new data in place."""
+
+    root: Path
+    data: Path
+    arrays: dict[str, np.ndarray]  # the first data's
+    runs: list[tuple[int, dict, str]]  # (exit code, summary, stderr) of each run
+
+
+@pytest.fixture(scope="session")
+def mnist_retraining(tmp_path_factory):
+    """Scheduled retraining, locally: `tfxflow run` three times as a schedule would, the data at one path."""
+    directory = tmp_path_factory.mktemp("retraining")
+    root, data = directory / "root", directory / "data" / "mnist.npz"
+    first = write_mnist(data, MNIST_TRAIN_IMAGES[0])
+    runs = [run_mnist(root, data)]
+    write_mnist(data, MNIST_TRAIN_IMAGES[0])  # the same arrays exported again: a new file, not new data
+    runs.append(run_mnist(root, data))
+    write_mnist(data, MNIST_TRAIN_IMAGES[1])  # new data at the same path
+    runs.append(run_mnist(root, data))
+    return Retraining(root, data, first, runs)
 
 
 def baker_probabilities(model_dir: str | Path, n: int = 400) -> tuple[np.ndarray, np.ndarray]:

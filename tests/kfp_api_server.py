@@ -1,20 +1,32 @@
 """Test code: a small in-memory server for the KFP v2beta1 endpoints tfxflow uses, on 127.0.0.1.
 
-Every request body is checked against the API's field names and types (from KFP's v2beta1
-swagger: run.swagger.json, recurring_run.swagger.json, pipeline.swagger.json); a body that would
-not parse on a real KFP gets 400, as KFP answers. `requests` records what arrived.
+It refuses what Kubeflow Pipelines' API server refuses (kubeflow/pipelines at tag 2.5.0; each rule
+names the file it mirrors and where later tags differ), single-user or `multi_user` as a full
+Kubeflow install runs it:
+- bodies whose field names or types are not the API's (backend/api/v2beta1/swagger/*.swagger.json;
+  2.14+ answers unknown fields with 400, earlier tags ignore them: the stricter is kept);
+- uploads whose spec is not a v2 PipelineSpec of schema 2.1.0 or whose pipelineInfo.name breaks
+  the pipeline-name rule;
+- runs and recurring runs without an experiment in multi-user mode, with one that does not exist,
+  or whose pipeline version the Argo compiler cannot compile (tests/kfp_local_executor.py's
+  `check_compiles`, which the API server runs when it creates a run);
+- experiments without a name, or without a namespace in multi-user mode; duplicates.
+`requests` records what arrived.
 """
 from __future__ import annotations
 
 import cgi
 import itertools
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import yaml
+
+from kfp_local_executor import KfpError, check_compiles
 
 INT64 = "int64 as a decimal string"
 _REFERENCE = {"pipeline_id": str, "pipeline_version_id": str}
@@ -25,11 +37,15 @@ RUN = {
 }
 RECURRING_RUN = {
     **RUN,
+    "namespace": str,
     "max_concurrency": INT64, "no_catchup": bool, "mode": ("ENABLE", "DISABLE"),
     "trigger": {"cron_schedule": {"cron": str, "start_time": str, "end_time": str},
                 "periodic_schedule": {"interval_second": INT64, "start_time": str, "end_time": str}},
 }
+EXPERIMENT = {"display_name": str, "description": str, "namespace": str}
 _FILTER = {"predicates": [{"key": str, "operation": ("EQUALS",), "string_value": str}]}
+# backend/src/apiserver/common/utils.go@2.5.0:32 (pipelineNamePattern), checked on upload.
+PIPELINE_NAME = r"^[a-z0-9][a-z0-9-]{0,127}$"
 
 
 def type_errors(value: Any, schema: Any, where: str = "") -> list[str]:
@@ -54,15 +70,17 @@ def type_errors(value: Any, schema: Any, where: str = "") -> list[str]:
 
 
 class FakeKfp(ThreadingHTTPServer):
-    """State: pipelines, versions, runs, recurring runs; `fail_with` makes every request fail."""
+    """State: pipelines, versions, experiments, runs, recurring runs; `fail_with` makes every request fail."""
 
-    def __init__(self, ssl_context: Any = None) -> None:
+    def __init__(self, ssl_context: Any = None, multi_user: bool = False) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         if ssl_context is not None:
             self.socket = ssl_context.wrap_socket(self.socket, server_side=True)
+        self.multi_user = multi_user
         self.requests: list[dict[str, Any]] = []
         self.pipelines: dict[str, dict[str, Any]] = {}
         self.versions: dict[str, dict[str, Any]] = {}
+        self.experiments: dict[str, dict[str, Any]] = {}
         self.runs: dict[str, dict[str, Any]] = {}
         self.recurring_runs: dict[str, dict[str, Any]] = {}
         self.fail_with: tuple[int, str] | None = None
@@ -79,6 +97,10 @@ class FakeKfp(ThreadingHTTPServer):
 
     def new_id(self, kind: str) -> str:
         return f"{kind}-{next(self._ids)}"
+
+    def namespace(self, requested: str | None) -> str:
+        """resource_manager.go@2.5.0 ReplaceNamespace: single-user KFP keeps everything in ""."""
+        return (requested or "") if self.multi_user else ""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -118,15 +140,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, method: str, path: str, query: dict[str, str], record: dict[str, Any]) -> tuple[int, Any]:
         state, parts = self.server, path.removeprefix("/apis/v2beta1/").split("/")
         if method == "GET" and parts == ["pipelines"]:
-            return 200, _page([p for p in state.pipelines.values() if _matches(p, query)], "pipelines", query)
+            namespace = state.namespace(query.get("namespace"))
+            found = [p for p in state.pipelines.values() if p["namespace"] == namespace and _matches(p, query)]
+            return 200, _page(found, "pipelines", query)
         if method == "POST" and parts[0] == "pipelines" and parts[1:] in (["upload"], ["upload_version"]):
             spec = self._uploaded_spec()
             record["uploaded"] = spec
             if parts[1] == "upload":
                 _require(query, "name")
-                if any(p["display_name"] == query["name"] for p in state.pipelines.values()):
+                namespace = state.namespace(query.get("namespace"))
+                if any(p["display_name"] == query["name"] and p["namespace"] == namespace
+                       for p in state.pipelines.values()):
                     raise _Refused(409, f"pipeline {query['name']} already exists")
-                pipeline = {"pipeline_id": state.new_id("pipeline"), "display_name": query["name"]}
+                pipeline = {"pipeline_id": state.new_id("pipeline"), "display_name": query["name"],
+                            "namespace": namespace}
                 state.pipelines[pipeline["pipeline_id"]] = pipeline
                 self._add_version(pipeline["pipeline_id"], query["name"], spec)
                 return 200, pipeline
@@ -139,21 +166,31 @@ class _Handler(BaseHTTPRequestHandler):
             if query.get("sort_by") == "created_at desc":
                 versions.reverse()
             return 200, _page(versions, "pipeline_versions", query)
+        if method == "GET" and parts == ["experiments"]:
+            # experiment_server.go@2.5.0:200-212,341-343: listing needs a namespace in multi-user mode.
+            if state.multi_user and not query.get("namespace"):
+                raise _Refused(400, "Invalid input error: An experiment cannot have an empty namespace in "
+                                    "multi-user mode")
+            namespace = state.namespace(query.get("namespace"))
+            found = [e for e in state.experiments.values() if e["namespace"] == namespace and _matches(e, query)]
+            return 200, _page(found, "experiments", query)
+        if method == "POST" and parts == ["experiments"]:
+            return 200, self._create_experiment(self._body(EXPERIMENT, record))
         if method == "POST" and parts in (["runs"], ["recurringruns"]):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            record["body"] = body
             recurring = parts == ["recurringruns"]
-            errors = type_errors(body, RECURRING_RUN if recurring else RUN)
-            errors += self._missing(body, recurring)
-            if errors:
-                raise _Refused(400, "; ".join(errors))
-            key, table = ("recurring_run_id", state.recurring_runs) if recurring else ("run_id", state.runs)
-            created = {**body, key: state.new_id(key.removesuffix("_id")),
-                       **({"status": "ENABLED" if body.get("mode") == "ENABLE" else "DISABLED"} if recurring else {})}
-            table[created[key]] = created
+            body = self._body(RECURRING_RUN if recurring else RUN, record)
+            created = self._create_run(body, recurring)
+            table = state.recurring_runs if recurring else state.runs
+            table[created["recurring_run_id" if recurring else "run_id"]] = created
             return 200, created
         if method == "GET" and parts == ["recurringruns"]:
-            runs = [r for r in state.recurring_runs.values() if _matches(r, query)]
+            # job_server.go@2.5.0:167-201 listJobs/canAccessJob: by experiment, or by a namespace.
+            experiment = query.get("experiment_id")
+            if state.multi_user and not experiment and not query.get("namespace"):
+                raise _Refused(400, "Invalid input error: a recurring run cannot have an empty namespace in "
+                                    "multi-user mode")
+            runs = [r for r in state.recurring_runs.values()
+                    if _matches(r, query) and (not experiment or r["experiment_id"] == experiment)]
             return 200, _page(runs, "recurringRuns", query)
         if method == "DELETE" and parts[0] == "recurringruns" and len(parts) == 2:
             if state.recurring_runs.pop(parts[1], None) is None:
@@ -161,15 +198,31 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {}
         raise _Refused(404, f"no route {method} {path}")
 
+    def _body(self, schema: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        record["body"] = body
+        errors = type_errors(body, schema)
+        if errors:
+            raise _Refused(400, "; ".join(errors))
+        return body
+
     def _uploaded_spec(self) -> dict[str, Any]:
         form = cgi.FieldStorage(fp=self.rfile, headers=self.headers, environ={"REQUEST_METHOD": "POST"})
         if "uploadfile" not in form or not form["uploadfile"].filename.endswith((".yaml", ".yml")):
             raise _Refused(400, "expected a multipart field uploadfile with a .yaml file")
         spec = yaml.safe_load(form["uploadfile"].file.read())
-        missing = [key for key in ("pipelineInfo", "root", "components", "deploymentSpec", "schemaVersion")
-                   if key not in spec]
-        if missing:
-            raise _Refused(400, f"not a pipeline spec: missing {missing}")
+        # template/template.go@2.5.0:104-148 isPipelineSpec: otherwise "unknown template format".
+        if not isinstance(spec, dict) or not spec.get("pipelineInfo", {}).get("name") or not spec.get("root"):
+            raise _Refused(500, "Failed to create a pipeline and a pipeline version: unknown template format")
+        # template/v2_template.go@2.5.0:190-192: exactly 2.1.0 (also at 2.17.0 and HEAD).
+        if spec.get("schemaVersion") != "2.1.0":
+            raise _Refused(500, "Failed to create a pipeline and a pipeline version: KFP only supports schema "
+                                f"version 2.1.0, but the pipeline spec has version {spec.get('schemaVersion')}")
+        # resource_manager.go@2.5.0:379-384 -> common/utils.go@2.5.0:107-121 ValidatePipelineName.
+        if not re.fullmatch(PIPELINE_NAME, spec["pipelineInfo"]["name"]):
+            raise _Refused(500, "Failed to create a pipeline and a pipeline version: pipeline's name must contain "
+                                "only lowercase alphanumeric characters or '-' and must start with alphanumeric "
+                                "characters")
         return spec
 
     def _add_version(self, pipeline_id: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -181,17 +234,60 @@ class _Handler(BaseHTTPRequestHandler):
         state.versions[version["pipeline_version_id"]] = version
         return version
 
-    def _missing(self, body: dict[str, Any], recurring: bool) -> list[str]:
-        reference = body.get("pipeline_version_reference", {})
-        errors = [] if body.get("display_name") else ["display_name: required"]
-        if reference.get("pipeline_version_id") not in self.server.versions:
-            errors.append("pipeline_version_reference.pipeline_version_id: no such version")
-        if recurring:
+    def _create_experiment(self, body: dict[str, Any]) -> dict[str, Any]:
+        state = self.server
+        if not body.get("display_name"):  # server/api_converter.go@2.5.0:53-55
+            raise _Refused(500, "Experiment must have a non-empty name")
+        if state.multi_user and not body.get("namespace"):  # experiment_server.go@2.5.0:341-343
+            raise _Refused(400, "Invalid input error: An experiment cannot have an empty namespace in multi-user mode")
+        namespace = state.namespace(body.get("namespace"))
+        if any(e["display_name"] == body["display_name"] and e["namespace"] == namespace
+               for e in state.experiments.values()):  # storage/experiment_store.go@2.5.0:261-263
+            raise _Refused(409, f"Failed to create a new experiment. The name {body['display_name']} already exists.")
+        experiment = {**body, "experiment_id": state.new_id("experiment"), "namespace": namespace}
+        state.experiments[experiment["experiment_id"]] = experiment
+        return experiment
+
+    def _create_run(self, body: dict[str, Any], recurring: bool) -> dict[str, Any]:
+        state = self.server
+        what = "a recurring run" if recurring else "a new run"
+        # server/api_converter.go@2.5.0:1210-1213 and 1888-1891: an empty name is an internal error.
+        if not body.get("display_name"):
+            raise _Refused(500, f"Failed to create {what}: name cannot be empty")
+        if recurring:  # server/api_converter.go@2.5.0:1919-1933
             if not 1 <= int(body.get("max_concurrency", "0")) <= 10:
-                errors.append("max_concurrency: expected 1-10")
+                raise _Refused(400, "Max concurrency of a recurring run must be at least 1 and at most 10")
             if not body.get("trigger", {}).get("cron_schedule", {}).get("cron"):
-                errors.append("trigger.cron_schedule.cron: required")
-        return errors
+                raise _Refused(400, "trigger.cron_schedule.cron: required")
+        # resource_manager.go@2.5.0:1962-1990: the experiment decides the namespace.
+        experiment_id = body.get("experiment_id", "")
+        if state.multi_user and not experiment_id:
+            raise _Refused(400, f"Failed to create {what}: Invalid input error: Experiment id can not be empty in "
+                                "multi-user mode")
+        if experiment_id:
+            if experiment_id not in state.experiments:
+                raise _Refused(404, f"Failed to create {what}: experiment {experiment_id} not found")
+            namespace = state.experiments[experiment_id]["namespace"]
+            if body.get("namespace") and body["namespace"] != namespace:
+                raise _Refused(400, f"Experiment {experiment_id} belongs to namespace '{namespace}' instead of "
+                                    f"'{body['namespace']}'")
+        else:  # single-user: the Default experiment, created when missing (CreateDefaultExperiment, :1525-1550)
+            default = [e for e in state.experiments.values() if e["display_name"] == "Default"]
+            experiment_id = (default[0] if default else self._create_experiment({"display_name": "Default"}))[
+                "experiment_id"]
+        reference = body.get("pipeline_version_reference", {})
+        version = state.versions.get(reference.get("pipeline_version_id"))
+        if version is None:
+            raise _Refused(404, f"Failed to create {what}: pipeline version not found")
+        try:  # template/v2_template.go@2.5.0:317-319: the run is compiled into an Argo workflow
+            check_compiles(version["pipeline_spec"])
+        except KfpError as error:
+            raise _Refused(500, f"Failed to create {what}: Failed to compile job: {error}") from None
+        key = "recurring_run_id" if recurring else "run_id"
+        created = {**body, key: state.new_id(key.removesuffix("_id")), "experiment_id": experiment_id}
+        if recurring:
+            created["status"] = "ENABLED" if body.get("mode") == "ENABLE" else "DISABLED"
+        return created
 
 
 class _Refused(Exception):

@@ -1,9 +1,12 @@
-"""publish(): a version directory appears complete or not at all (components/atomic_pusher)."""
+"""publish(): a version directory appears complete or not at all, with its record, and the model a
+run blessed ends up the newest version (components/atomic_pusher)."""
+import json
 import os
 
 import pytest
 
 from components.atomic_pusher.executor import publish
+from components.atomic_pusher.versions import Record, newest_version, served_versions
 
 
 @pytest.fixture
@@ -15,12 +18,20 @@ def model(tmp_path):
     return path
 
 
-def test_publishes_a_complete_numbered_version(model, tmp_path):
+def record(model, data="d", lineage="l"):
+    return Record(model=str(model), data=data, lineage=lineage)
+
+
+def test_publishes_a_complete_numbered_version_with_its_record_and_statistics(model, tmp_path):
     serving = tmp_path / "serving"
-    pushed = publish(str(model), str(serving))
+    pushed = publish(str(model), str(serving), record(model), b"statistics")
     assert os.path.dirname(pushed) == str(serving) and os.path.basename(pushed).isdigit()
     assert sorted(p.name for p in serving.iterdir()) == [os.path.basename(pushed)]
     assert (serving / os.path.basename(pushed) / "variables" / "variables.index").read_bytes() == b"index"
+    extra = serving / os.path.basename(pushed) / "assets.extra"
+    assert json.loads((extra / "tfxflow.json").read_text()) == {"model": str(model), "data": "d", "lineage": "l"}
+    assert (extra / "train_statistics.pb").read_bytes() == b"statistics"
+    assert newest_version(str(serving)).record == record(model)
 
 
 def models(tmp_path, n):
@@ -35,28 +46,49 @@ def models(tmp_path, n):
 
 
 def test_pushes_in_the_same_second_get_distinct_increasing_versions(tmp_path):
-    versions = [os.path.basename(publish(path, str(tmp_path / "serving"))) for path in models(tmp_path, 3)]
+    serving = str(tmp_path / "serving")
+    versions = [os.path.basename(publish(path, serving, record(path))) for path in models(tmp_path, 3)]
     assert len(set(versions)) == 3 and versions == sorted(versions, key=int)
 
 
-def test_a_model_already_published_is_not_pushed_again(model, tmp_path):
+def test_the_newest_version_is_not_pushed_again(model, tmp_path):
     """A rerun after a crash between the rename and MLMD's record finds the version instead of adding one."""
     serving = tmp_path / "serving"
-    first = publish(str(model), str(serving))
-    assert publish(str(model), str(serving)) == first
+    first = publish(str(model), str(serving), record(model))
+    assert publish(str(model), str(serving), record(model)) == first
     assert [p.name for p in serving.iterdir()] == [os.path.basename(first)]
+
+
+def test_a_model_served_earlier_but_not_newest_becomes_the_newest_again(tmp_path):
+    """An older configuration rerun after a newer model was pushed: what it blessed is what is served."""
+    serving = tmp_path / "serving"
+    old, new = models(tmp_path, 2)
+    first = publish(old, str(serving), record(old))
+    second = publish(new, str(serving), record(new))
+    third = publish(old, str(serving), record(old))
+    assert int(os.path.basename(third)) > int(os.path.basename(second)) > int(os.path.basename(first))
+    assert [v.record.model for v in served_versions(str(serving))] == [old, new, old]
+
+
+def test_versions_without_a_record_are_versions_like_any_other(model, tmp_path):
+    serving = tmp_path / "serving"
+    (serving / "7").mkdir(parents=True)  # published by hand or by another tool
+    (serving / "not-a-version").mkdir()
+    pushed = publish(str(model), str(serving), record(model))
+    assert [(v.version, v.record is None) for v in served_versions(str(serving))] == [
+        (os.path.basename(pushed), False), ("7", True)]
 
 
 def test_keep_retains_the_newest_versions_and_never_the_one_being_served(tmp_path):
     serving = tmp_path / "serving"
-    pushed = [os.path.basename(publish(path, str(serving), keep=2)) for path in models(tmp_path, 5)]
+    pushed = [os.path.basename(publish(path, str(serving), record(path), keep=2)) for path in models(tmp_path, 5)]
     assert sorted((p.name for p in serving.iterdir()), key=int) == pushed[-2:]
 
 
 def test_staging_left_by_a_crash_is_removed_by_the_next_push(model, tmp_path):
     serving = tmp_path / "serving"
     (serving / ".123.partial-deadbeef" / "variables").mkdir(parents=True)
-    pushed = publish(str(model), str(serving))
+    pushed = publish(str(model), str(serving), record(model))
     assert [p.name for p in serving.iterdir()] == [os.path.basename(pushed)]
 
 
@@ -70,7 +102,7 @@ def test_interrupted_copy_leaves_only_a_hidden_staging_directory(model, tmp_path
     monkeypatch.setattr(executor.io_utils, "copy_dir", crash)
     serving = tmp_path / "serving"
     with pytest.raises(OSError):
-        publish(str(model), str(serving))
+        publish(str(model), str(serving), record(model))
     assert all(p.name.startswith(".") for p in serving.iterdir())
 
 
@@ -80,5 +112,5 @@ def test_a_recent_staging_copy_of_a_push_in_progress_is_left_alone(model, tmp_pa
     serving = tmp_path / "serving"
     in_progress = serving / f".{int(time.time())}.partial-cafe0123"
     in_progress.mkdir(parents=True)
-    publish(str(model), str(serving))
+    publish(str(model), str(serving), record(model))
     assert in_progress.is_dir()

@@ -1,14 +1,14 @@
 """The baker pipeline end to end through the `tfxflow` CLI: real TFX, Beam, MLMD, TFDV, TFT, TFMA.
 
 The runs share one root, in order, as a user's would: first run, unchanged rerun, a stricter
-threshold, a schema the data breaks.
+threshold, the schema file edited in place so that the data breaks it.
 """
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import REPO, baker_probabilities, run_baker
+from conftest import baker_probabilities, run_baker
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,7 @@ def test_first_run_trains_blesses_and_pushes(first, root):
     assert set(states(summary).values()) == {"ran"}
     assert list(states(summary)) == ["BakerExampleGen", "ImportSchemaGen", "StatisticsGen", "ExampleValidator",
                                      "DriftGate", "Transform", "Trainer", "Evaluator", "Pusher"]
-    assert summary["drift"] == "no baseline (no earlier successful run)"
+    assert summary["drift"] == "no baseline (no served model trained on other data)"
     assert summary["blessed"] is True and summary["metrics"]["accuracy"] >= 0.99
     assert summary["metrics"]["examples"] == 500
     pushed = Path(summary["pushed_model"])
@@ -52,16 +52,17 @@ def test_pushed_model_predicts_from_raw_serialized_examples(first):
     assert accuracy >= 0.99 and abs(accuracy - summary["metrics"]["accuracy"]) < 0.01
 
 
-def test_unchanged_rerun_executes_nothing_and_pushes_nothing_new(first, root):
-    code, summary, stderr = run_baker(root)
+def test_unchanged_rerun_executes_nothing_and_pushes_nothing_new(first, root, baker_schema):
+    code, summary, stderr = run_baker(root, f"schema_file={baker_schema}")
     assert code == 0 and set(states(summary).values()) == {"cached"}
     assert summary["pushed_model"] == first[1]["pushed_model"]
     assert len(list((root / "serving").iterdir())) == 1
     assert "Evaluator                  cached" in stderr
 
 
-def test_unreachable_accuracy_runs_but_pushes_nothing(first, root):
-    code, summary, _ = run_baker(root, "trainer.model=mlp", "trainer.epochs=1", "evaluator.min_accuracy=0.999")
+def test_unreachable_accuracy_runs_but_pushes_nothing(first, root, baker_schema):
+    code, summary, _ = run_baker(root, f"schema_file={baker_schema}", "trainer.model=mlp", "trainer.epochs=1",
+                                 "evaluator.min_accuracy=0.999")
     assert code == 0 and summary["status"] == "succeeded"
     assert summary["blessed"] is False and summary["pushed_model"] is None
     assert states(summary)["Trainer"] == "ran" and states(summary)["Pusher"] == "ran"
@@ -75,14 +76,14 @@ def test_threshold_above_one_is_refused_before_anything_runs(root):
     assert stderr.strip() == "--set evaluator.min_accuracy: Input should be less than or equal to 1, got 1.01"
 
 
-def test_data_breaking_the_schema_stops_before_training(first, root, tmp_path):
-    schema = (REPO / "schemas" / "baker" / "schema.pbtxt").read_text().replace("float_domain { min: 0.0 max: 1.0 }",
-                                                                    "float_domain { min: 0.0 max: 0.5 }")
-    corrupted = tmp_path / "schema.pbtxt"
-    corrupted.write_text(schema)
-    code, summary, stderr = run_baker(root, f"schema_file={corrupted}")
+def test_a_schema_edited_in_place_is_checked_again_and_stops_training(first, root, baker_schema):
+    """The schema file the earlier runs read, tightened where it lies: not served from cache."""
+    baker_schema.write_text(baker_schema.read_text().replace("float_domain { min: 0.0 max: 1.0 }",
+                                                             "float_domain { min: 0.0 max: 0.5 }"))
+    code, summary, stderr = run_baker(root, f"schema_file={baker_schema}")
     assert code == 1 and summary["status"] == "failed"
-    assert states(summary)["ExampleValidator"] == "failed" and states(summary)["BakerExampleGen"] == "cached"
+    assert states(summary)["ImportSchemaGen"] == "ran" and states(summary)["ExampleValidator"] == "failed"
+    assert states(summary)["BakerExampleGen"] == "cached"
     assert "Transform" not in states(summary) and "Trainer" not in states(summary)
     [failed] = [c for c in summary["components"] if c["state"] == "failed"]
     assert "feature 'x'" in failed["error"] and "Out-of-range values" in failed["error"]

@@ -64,7 +64,7 @@ def test_anomalies_exit_1_and_are_listed(baseline, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--set", "run.root=RUNROOT"], "no successful run of pipeline 'baker' in RUNROOT/metadata.sqlite and no "
+        (["--set", "run.root=RUNROOT"], "no served model with training statistics in RUNROOT/serving and no "
                                         "--baseline: run the pipeline first or pass --baseline FILE"),
         (["--baseline", "GARBAGE"], "--baseline: GARBAGE: not a TFDV statistics file"),
         (["--data", "EMPTY"], "--data: EMPTY: expected a directory of TFRecord files of baker tf.Examples"),

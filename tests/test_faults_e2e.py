@@ -35,8 +35,10 @@ def running(root: Path, component: str) -> bool:
     """Whether MLMD shows an execution of `component` in progress (read-only, never blocking the run)."""
     try:
         with sqlite3.connect(f"file:{root / 'metadata.sqlite'}?mode=ro", uri=True, timeout=0.05) as store:
-            rows = store.execute("SELECT t.name FROM Execution e JOIN Type t ON e.type_id = t.id "
-                                 "WHERE e.last_known_state = ?", (RUNNING,)).fetchall()
+            # each execution belongs to a "node" context named <pipeline>.<component id>
+            rows = store.execute("SELECT c.name FROM Execution e JOIN Association a ON a.execution_id = e.id "
+                                 "JOIN Context c ON c.id = a.context_id JOIN Type t ON c.type_id = t.id "
+                                 "WHERE t.name = 'node' AND e.last_known_state = ?", (RUNNING,)).fetchall()
     except sqlite3.Error:
         return False
     return any(name.endswith(f".{component}") for (name,) in rows)
@@ -113,10 +115,18 @@ def test_two_runs_at_once_on_one_root_both_finish_and_mlmd_stays_intact(tmp_path
         assert store.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
-def test_keep_retains_the_newest_versions(tmp_path):
+def test_keep_retains_the_newest_versions_and_a_rerun_older_model_is_served_again(tmp_path):
     pushed = []
     for seed in range(3):  # three trainings, three blessed models
         code, summary, _ = run_baker(tmp_path, f"trainer.seed={seed}", "pusher.keep=2")
         assert code == 0
         pushed.append(Path(summary["pushed_model"]).name)
     assert sorted(p.name for p in (tmp_path / "serving").iterdir()) == sorted(pushed[-2:])
+    # The first configuration again: its model comes from cache, is compared with the served one
+    # (seed 2's), and is what is served afterwards.
+    code, summary, _ = run_baker(tmp_path, "trainer.seed=0", "pusher.keep=2")
+    assert code == 0 and states(summary)["Trainer"] == "cached" and states(summary)["Evaluator"] == "ran"
+    assert summary["blessed"] is True and int(Path(summary["pushed_model"]).name) > int(pushed[-1])
+    assert summary["served_model"] == summary["pushed_model"] and summary["serves_this_run"] is True
+    kept = sorted(p.name for p in (tmp_path / "serving").iterdir())
+    assert kept == sorted([pushed[-1], Path(summary["pushed_model"]).name])

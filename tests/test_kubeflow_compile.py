@@ -45,8 +45,8 @@ def test_location_the_cluster_cannot_read_is_refused(write_spec, tmp_path, overr
 
 def test_bad_pipeline_root_is_refused_as_a_setting(write_spec, tmp_path):
     code, _, err = compile_spec(write_spec(MNIST), tmp_path / "out.yaml", *KUBEFLOW, "kubeflow.pipeline_root=/data")
-    assert code == 2 and err == [
-        "--set kubeflow.pipeline_root: expected a URI the cluster can write, such as gs://bucket/tfxflow, got '/data'"]
+    assert code == 2 and len(err) == 1 and err[0].startswith(
+        "--set kubeflow.pipeline_root: expected a gs:// URI, such as gs://bucket/tfxflow, got '/data'")
 
 
 def test_mnist_compiles_with_uris_and_the_packaged_schema_inside_the_image(write_spec, tmp_path):
@@ -57,18 +57,39 @@ def test_mnist_compiles_with_uris_and_the_packaged_schema_inside_the_image(write
 
     compiled = yaml.safe_load(output.read_text())
     tasks = compiled["root"]["dag"]["tasks"]
-    parameters = {name: {k: v["runtimeValue"]["constant"] for k, v in task["inputs"].get("parameters", {}).items()}
-                  for name, task in tasks.items() if "inputs" in task}
-    assert parameters["ImportSchemaGen"]["schema_file"] == "schemas/mnist/schema.pbtxt"  # the image's workdir
-    assert parameters["NpzExampleGen"]["input_base"] == "gs://acme/data"
-    assert '"base_directory": "gs://acme/serving"' in parameters["Pusher"]["push_destination"]
-    assert "ExampleValidator" in tasks["Transform"]["dependentTasks"]  # nothing trains on data that failed
+    constants = {name: {k: v["runtimeValue"]["constant"] for k, v in task["inputs"].get("parameters", {}).items()
+                        if "runtimeValue" in v} for name, task in tasks.items() if "inputs" in task}
+    assert constants["ImportSchemaGen"]["schema_file"] == "schemas/mnist/schema.pbtxt"  # the image's workdir
+    assert constants["NpzExampleGen"]["path"] == "gs://acme/data/mnist.npz"
+    assert constants["InputFingerprint"]["data_uri"] == "gs://acme/data/mnist.npz"
+    assert constants["InputFingerprint"]["serving_dir"] == "gs://acme/serving"
+    assert '"base_directory": "gs://acme/serving"' in constants["Pusher"]["push_destination"]
+    assert {"ExampleValidator", "DriftGate"} <= set(tasks["Transform"]["dependentTasks"])  # nothing trains on bad data
     executors = compiled["deploymentSpec"]["executors"]
-    containers = [e["container"] for e in executors.values() if "container" in e]
-    assert len(containers) == 9 and all("--runner=DataflowRunner" in c["args"] for c in containers)
+    containers = [e["container"] for e in executors.values()]
+    assert len(containers) == len(executors) == len(tasks) == 10  # no resolver: KFP compiles containers only
+    assert all("--runner=DataflowRunner" in c["args"] for c in containers)
     assert {c["image"] for c in containers} == {"ghcr.io/acme/tfxflow:1.0"}
-    assert sorted(name for name, e in executors.items() if "resolver" in e) == [
-        "baseline_model_resolver-model-blessing-resolver_executor", "baseline_model_resolver-model-resolver_executor",
-        "previous_statistics_resolver_executor"]
-    assert {"ExampleValidator", "DriftGate"} <= set(tasks["Transform"]["dependentTasks"])
+    assert {tuple(c["command"]) for c in containers} == {("python", "-m", "pipelines.kfp_entrypoint")}
     assert sorted(p.name for p in output.parent.iterdir()) == ["mnist.yaml"]  # no partial file left beside it
+
+
+def test_content_fingerprints_are_parameters_of_the_tasks_they_concern_and_never_cached(write_spec, tmp_path):
+    import yaml
+
+    output = tmp_path / "mnist.yaml"
+    assert compile_spec(write_spec(MNIST), output, *KUBEFLOW)[0] == 0
+    compiled = yaml.safe_load(output.read_text())
+    tasks = compiled["root"]["dag"]["tasks"]
+    wired = {(name, key): source["taskOutputParameter"]
+             for name, task in tasks.items() for key, source in task.get("inputs", {}).get("parameters", {}).items()
+             if "taskOutputParameter" in source}
+    assert {(task, key): producer["outputParameterKey"] for (task, key), producer in wired.items()} == {
+        ("NpzExampleGen", "fingerprint"): "data", ("ImportSchemaGen", "fingerprint"): "schema",
+        ("DriftGate", "baseline"): "drift_baseline", ("Evaluator", "served_baseline"): "model_baseline",
+        ("Pusher", "data_fingerprint"): "data", ("Pusher", "lineage"): "lineage"}
+    assert {producer["producerTask"] for producer in wired.values()} == {"InputFingerprint"}  # a task key
+    assert tasks["InputFingerprint"]["cachingOptions"] == {"enableCache": False}
+    assert all(task["cachingOptions"] == {"enableCache": True} for name, task in tasks.items()
+               if name != "InputFingerprint")
+    assert compiled["defaultPipelineRoot"] == "gs://acme/root"

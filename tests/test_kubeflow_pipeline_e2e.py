@@ -1,9 +1,13 @@
-"""The compiled KFP v2 spec executes: every task's container command run as the KFP launcher would.
+"""Scheduled retraining on Kubeflow Pipelines, end to end: the compiled MNIST pipeline run three times
+by KFP 2.5's driver, launcher and cache as tests/kfp_local_executor.py emulates them (executor-logs
+outputs, untyped input artifacts, cache keys from KFP's own fields).
 
-No cluster runs here, so tests/kfp_local_executor.py plays the launcher. The baker pipeline, compiled
-with `tfxflow compile` and executed task by task, must push a model that predicts as the local
-run's model does.
+As a recurring run would: run 1 trains and pushes; run 2 on unchanged data executes nothing but the
+fingerprint and pushes nothing; run 3 with new data at the same URI re-ingests, retrains, compares
+with the served model, pushes, and measures drift against the served model's training statistics.
+The outcome must be the local schedule's (`mnist_retraining`), model for model.
 """
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,51 +15,86 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import BAKER_SMALL, REPO, TFXFLOW, baker_probabilities
-from kfp_local_executor import execute, local_env
+from conftest import MNIST_SMALL, MNIST_TRAIN_IMAGES, REPO, TFXFLOW, write_mnist
+from kfp_local_executor import KfpBackend
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def kfp_run(tmp_path_factory):
+def scheduled(tmp_path_factory):
+    """The three runs' executions by task, and the serving directory's versions after each."""
     work = tmp_path_factory.mktemp("kfp")
-    compiled = work / "baker-kfp.yaml"
-    overrides = [*BAKER_SMALL, "kubeflow.image=ghcr.io/acme/tfxflow:test", "kubeflow.pipeline_root=gs://acme/root",
-                 f"pusher.serving_dir=file://{work / 'serving'}",
+    data, serving, compiled = work / "data" / "mnist.npz", work / "serving", work / "mnist-kfp.yaml"
+    overrides = [*MNIST_SMALL, f"ingest.path=file://{data}", f"pusher.serving_dir=file://{serving}",
+                 "kubeflow.image=ghcr.io/acme/tfxflow:test", "kubeflow.pipeline_root=gs://acme/root",
                  # the cluster default is every core of the pod; one in-process worker is faster here
                  "kubeflow.beam_args=[--direct_running_mode=in_memory, --direct_num_workers=1]"]
-    args = [TFXFLOW, "compile", "pipelines/baker.yaml", "--target", "kubeflow", "--output", str(compiled)]
+    args = [TFXFLOW, "compile", "pipelines/mnist.yaml", "--output", str(compiled)]
     for override in overrides:
         args += ["--set", override]
     subprocess.run(args, check=True, cwd=REPO, capture_output=True, timeout=300)
-    outputs = execute(compiled, work / "pipeline_root", REPO, local_env(Path(sys.executable).parent))
-    return work, outputs
+    backend = KfpBackend(REPO, {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"})
+    runs, served = [], []
+    for number, images in enumerate([MNIST_TRAIN_IMAGES[0], MNIST_TRAIN_IMAGES[0], MNIST_TRAIN_IMAGES[1]]):
+        write_mnist(data, images)  # run 2: the same arrays exported again; run 3: new data at the same URI
+        runs.append(backend.run(compiled, str(work / "root"), work / "tasks" / str(number)))
+        served.append(sorted((p.name for p in serving.iterdir()), key=int))
+    return runs, served
 
 
-def test_every_task_runs_and_the_blessed_model_is_pushed(kfp_run):
-    work, outputs = kfp_run
-    assert set(outputs) == {"BakerExampleGen", "ImportSchemaGen", "StatisticsGen", "ExampleValidator",
-                            "previous_statistics_resolver", "DriftGate", "Transform", "Trainer",
-                            "baseline_model_resolver-model-blessing-resolver",
-                            "baseline_model_resolver-model-resolver", "Evaluator", "Pusher"}
-    assert outputs["baseline_model_resolver-model-resolver"] == {"model": []}  # a first run: no baseline
-    [drift] = outputs["DriftGate"]["drift"]
-    assert drift["metadata"]["drift"] == "no baseline (no earlier successful run)"
-    [blessing] = outputs["Evaluator"]["blessing"]
-    assert blessing["metadata"]["blessed"] == 1
-    [pushed] = outputs["Pusher"]["pushed_model"]
-    assert pushed["metadata"]["pushed"] == 1
-    destination = Path(pushed["metadata"]["pushed_destination"].removeprefix("file://"))
-    assert destination.parent == work / "serving" and (destination / "saved_model.pb").is_file()
+def states(executions):
+    return {task: execution.state for task, execution in executions.items()}
 
 
-def test_pushed_model_predicts_like_the_local_runs_model(kfp_run, baker_first_run):
-    _, outputs = kfp_run
-    code, summary, _ = baker_first_run
-    assert code == 0 and summary["pushed_model"]
-    [pushed] = outputs["Pusher"]["pushed_model"]
-    on_kfp, labels = baker_probabilities(pushed["metadata"]["pushed_destination"].removeprefix("file://"))
-    local, _ = baker_probabilities(summary["pushed_model"])
-    np.testing.assert_allclose(on_kfp, local, atol=1e-4)
-    assert (on_kfp.argmax(axis=1) == labels).mean() >= 0.99
+def metadata(executions, task, key):
+    return executions[task].artifacts[key]["metadata"]
+
+
+def test_first_run_trains_and_pushes(scheduled, mnist_retraining):
+    runs, served = scheduled
+    assert set(states(runs[0]).values()) == {"COMPLETE"}
+    assert metadata(runs[0], "Evaluator", "blessing")["blessed"] == 1
+    assert metadata(runs[0], "DriftGate", "drift")["drift"] == mnist_retraining.runs[0][1]["drift"]
+    pushed = metadata(runs[0], "Pusher", "pushed_model")
+    assert pushed["pushed"] == 1 and served[0] == [pushed["pushed_version"]]
+    assert "executor-logs" in runs[0]["Trainer"].artifacts  # KFP's own output did not stop TFX's executor
+
+
+def test_unchanged_data_executes_only_the_fingerprint_and_pushes_nothing(scheduled):
+    runs, served = scheduled
+    assert states(runs[1]) == {task: "COMPLETE" if task == "InputFingerprint" else "CACHED" for task in runs[1]}
+    assert runs[1]["Pusher"].artifacts == runs[0]["Pusher"].artifacts and served[1] == served[0]
+
+
+def test_new_data_at_the_same_uri_retrains_compares_with_the_served_model_and_pushes(scheduled, mnist_retraining):
+    runs, served = scheduled
+    assert {task for task, state in states(runs[2]).items() if state == "CACHED"} == {"ImportSchemaGen"}
+    first = Path(metadata(runs[0], "Pusher", "pushed_model")["pushed_destination"].removeprefix("file://"))
+    baseline = runs[2]["InputFingerprint"].parameters
+    assert baseline["model_baseline"] == baseline["drift_baseline"] == f"file://{first}"
+    assert metadata(runs[2], "Evaluator", "blessing")["baseline_model"] == f"file://{first}"
+    drift = metadata(runs[2], "DriftGate", "drift")["drift"]
+    assert drift == f"none (against the training data of served version {first.name})"
+    assert mnist_retraining.runs[2][1]["drift"].startswith("none (against the training data of served version")
+    pushed = metadata(runs[2], "Pusher", "pushed_model")
+    assert pushed["pushed"] == 1 and served[2] == [first.name, pushed["pushed_version"]]
+    assert (first / "saved_model.pb").is_file()  # evaluating against it left it intact
+
+
+def test_each_pushed_model_predicts_as_the_local_schedules(scheduled, mnist_retraining):
+    runs, _ = scheduled
+    images = mnist_retraining.arrays["x_test"][:200]
+    for number in (0, 2):
+        on_kfp = metadata(runs[number], "Pusher", "pushed_model")["pushed_destination"].removeprefix("file://")
+        local = mnist_retraining.runs[number][1]["pushed_model"]
+        np.testing.assert_allclose(mnist_probabilities(on_kfp, images), mnist_probabilities(local, images), atol=1e-4)
+
+
+def mnist_probabilities(model_dir: str, images: np.ndarray) -> np.ndarray:
+    import tensorflow as tf
+
+    from components.npz_example_gen.mnist_npz import to_serialized_examples
+
+    signature = tf.saved_model.load(model_dir).signatures["serving_default"]
+    return signature(examples=tf.constant(to_serialized_examples(images)))["probabilities"].numpy()

@@ -1,6 +1,11 @@
-"""`tfxflow submit` and `tfxflow schedule` against a local server of the KFP v2beta1 REST API."""
+"""`tfxflow submit` and `tfxflow schedule` against a local server of the KFP v2beta1 REST API that
+refuses what KFP's API server refuses (tests/kfp_api_server.py), single- and multi-user."""
+import copy
 import datetime
+import json
 import ssl
+import urllib.error
+import urllib.request
 
 import pytest
 from click.testing import CliRunner
@@ -32,6 +37,13 @@ def kfp():
 
 
 @pytest.fixture
+def multi_user_kfp():
+    server = FakeKfp(multi_user=True).start()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
 def spec(write_spec):
     return write_spec(SPEC)
 
@@ -41,20 +53,51 @@ def tfxflow(*args, env=None):
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_submit_uploads_the_compiled_pipeline_and_starts_a_run(kfp, spec):
-    code, out, err = tfxflow("submit", spec, "--endpoint", kfp.url, "--token", TOKEN)
+def test_submit_uploads_the_compiled_pipeline_and_starts_a_run_in_an_experiment(kfp, spec):
+    code, out, err = tfxflow("submit", spec, "--endpoint", kfp.url, "--token", TOKEN,
+                             "--set", "kubeflow.service_account=trainer-sa")
     assert code == 0, err
     [run] = kfp.runs.values()
     [version] = kfp.versions.values()
+    [experiment] = kfp.experiments.values()
+    assert experiment["display_name"] == "tfxflow-baker" and run["experiment_id"] == experiment["experiment_id"]
     assert run["display_name"] == "baker" and run["runtime_config"] == {"pipeline_root": "gs://acme-pipelines/tfxflow"}
+    assert run["service_account"] == "trainer-sa"
     assert run["pipeline_version_reference"] == {"pipeline_id": version["pipeline_id"],
                                                  "pipeline_version_id": version["pipeline_version_id"]}
     uploaded = version["pipeline_spec"]
     assert uploaded["pipelineInfo"]["name"] == "baker" and uploaded["schemaVersion"] == "2.1.0"
-    images = {e["container"]["image"] for e in uploaded["deploymentSpec"]["executors"].values() if "container" in e}
+    assert uploaded["defaultPipelineRoot"] == "gs://acme-pipelines/tfxflow"  # what KFP's UI starts runs with
+    images = {e["container"]["image"] for e in uploaded["deploymentSpec"]["executors"].values()}
     assert images == {"ghcr.io/acme/tfxflow:1.0"}
     assert all(request["authorization"] == f"Bearer {TOKEN}" for request in kfp.requests)
-    assert run["run_id"] in out and TOKEN not in out + err
+    assert run["run_id"] in out and "experiment tfxflow-baker" in out and TOKEN not in out + err
+
+    code, out, err = tfxflow("submit", spec, "--endpoint", kfp.url, "--experiment", "nightly")
+    assert code == 0, err
+    assert sorted(e["display_name"] for e in kfp.experiments.values()) == ["nightly", "tfxflow-baker"]
+
+
+def test_multi_user_kubeflow_needs_a_namespace_and_gets_experiment_and_pipeline_in_it(multi_user_kfp, spec):
+    code, out, err = tfxflow("submit", spec, "--endpoint", multi_user_kfp.url)
+    assert code == 1 and multi_user_kfp.runs == {}
+    [line] = err.splitlines()
+    assert line.endswith("An experiment cannot have an empty namespace in multi-user mode")
+
+    code, out, err = tfxflow("submit", spec, "--endpoint", multi_user_kfp.url, "--namespace", "team-a")
+    assert code == 0, err
+    [run] = multi_user_kfp.runs.values()
+    [experiment] = multi_user_kfp.experiments.values()
+    [pipeline] = multi_user_kfp.pipelines.values()
+    assert experiment["namespace"] == pipeline["namespace"] == "team-a"
+    assert run["experiment_id"] == experiment["experiment_id"]
+
+    code, out, err = tfxflow("schedule", spec, "--endpoint", multi_user_kfp.url, "--namespace", "team-a")
+    assert code == 0, err
+    [recurring] = multi_user_kfp.recurring_runs.values()
+    assert recurring["experiment_id"] == experiment["experiment_id"]
+    code, out, err = tfxflow("schedule", spec, "--endpoint", multi_user_kfp.url, "--namespace", "team-a", "--list")
+    assert code == 0 and recurring["recurring_run_id"] in out
 
 
 def test_schedule_creates_an_enabled_cron_run_and_rescheduling_replaces_it(kfp, spec, write_spec):
@@ -80,6 +123,8 @@ def test_schedule_creates_an_enabled_cron_run_and_rescheduling_replaces_it(kfp, 
     assert code == 0, err
     assert len(kfp.versions) == 2 and len(kfp.recurring_runs) == 1
 
+    assert {r["experiment_id"] for r in [first, second]} == {e["experiment_id"] for e in kfp.experiments.values()}
+
     code, out, _ = tfxflow("schedule", changed, "--endpoint", kfp.url, "--list")
     [recurring_id] = kfp.recurring_runs
     assert code == 0 and recurring_id in out and "0 30 4 * * MON-FRI" in out and "ENABLED" in out
@@ -100,7 +145,7 @@ def test_http_error_is_one_line_with_status_endpoint_and_message(kfp, spec):
     code, out, err = tfxflow("submit", spec, "--endpoint", kfp.url, "--token", TOKEN)
     assert code == 1 and out == ""
     [line] = err.splitlines()
-    assert line == (f"KFP GET {kfp.url}/apis/v2beta1/pipelines: HTTP 403 Forbidden: "
+    assert line == (f"KFP GET {kfp.url}/apis/v2beta1/experiments: HTTP 403 Forbidden: "
                     "user is not authorized to access namespace kubeflow")
     assert TOKEN not in err
 
@@ -109,7 +154,7 @@ def test_unreachable_endpoint_is_one_line(spec):
     code, _, err = tfxflow("schedule", spec, "--endpoint", "http://127.0.0.1:9", "--list")
     assert code == 1
     [line] = err.splitlines()
-    assert line.startswith("KFP GET http://127.0.0.1:9/apis/v2beta1/recurringruns: cannot connect")
+    assert line.startswith("KFP GET http://127.0.0.1:9/apis/v2beta1/experiments: cannot connect")
 
 
 def test_tls_is_verified_unless_turned_off(spec, tmp_path):
@@ -120,7 +165,7 @@ def test_tls_is_verified_unless_turned_off(spec, tmp_path):
         code, _, err = tfxflow("schedule", spec, "--endpoint", server.url, "--list")
         assert code == 1 and "CERTIFICATE_VERIFY_FAILED" in err and len(err.splitlines()) == 1
         code, out, err = tfxflow("schedule", spec, "--endpoint", server.url, "--list", "--no-verify-tls")
-        assert code == 0 and "no recurring runs named baker" in out
+        assert code == 0 and "no recurring runs named baker in experiment tfxflow-baker" in out
         assert err.startswith("warning: TLS certificate verification is off")
     finally:
         server.shutdown()
@@ -158,10 +203,6 @@ def _self_signed(directory):
 )
 def test_the_server_refuses_bodies_that_do_not_fit_the_api(kfp, change, error):
     """The checks the tests rely on are real: a body KFP would not parse gets 400."""
-    import json
-    import urllib.error
-    import urllib.request
-
     body = {"display_name": "baker", "max_concurrency": "1", "mode": "ENABLE",
             "trigger": {"cron_schedule": {"cron": "0 0 3 * * *"}}, **change}
     request = urllib.request.Request(f"{kfp.url}/apis/v2beta1/recurringruns", json.dumps(body).encode(),
@@ -169,3 +210,92 @@ def test_the_server_refuses_bodies_that_do_not_fit_the_api(kfp, change, error):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request)
     assert refused.value.code == 400 and error in json.loads(refused.value.read())["message"]
+
+
+@pytest.fixture(scope="module")
+def compiled_spec(tmp_path_factory):
+    """The baker pipeline as `tfxflow compile` writes it."""
+    import yaml
+
+    directory = tmp_path_factory.mktemp("compiled")
+    (directory / "baker.yaml").write_text(SPEC)
+    code, _, err = tfxflow("compile", directory / "baker.yaml", "--output", directory / "kfp.yaml")
+    assert code == 0, err
+    return yaml.safe_load((directory / "kfp.yaml").read_text())
+
+
+def _resolver(spec):
+    spec["deploymentSpec"]["executors"]["Trainer_executor"] = {"resolver": {"outputArtifactQueries": {}}}
+
+
+def _tfx_producer_name(spec):  # what TFX 1.16 writes before tfxflow repairs it
+    spec["root"]["dag"]["tasks"]["Evaluator"]["inputs"]["parameters"]["served_baseline"]["taskOutputParameter"][
+        "producerTask"] = "InputFingerprint_task"
+
+
+def _underscored_task(spec):  # as TFX names resolver nodes (baseline_model_resolver)
+    tasks = spec["root"]["dag"]["tasks"]
+    tasks["push_model"] = tasks.pop("Pusher")
+    tasks["push_model"]["taskInfo"]["name"] = "push_model"
+
+
+@pytest.mark.parametrize(
+    "breaks, status, message",
+    [
+        (None, 200, None),
+        (_resolver, 500, 'non-container and non-importer executor not implemented'),
+        (_tfx_producer_name, 500, 'unknown producer task "InputFingerprint_task" in DAG'),
+        (_underscored_task, 500, "name must consist of alpha-numeric characters or '-'"),
+    ],
+)
+def test_runs_of_specs_kfp_cannot_compile_are_refused(kfp, compiled_spec, breaks, status, message):
+    """tfxflow's compiled spec is accepted; the same spec as TFX alone would write it is not."""
+    spec = copy.deepcopy(compiled_spec)
+    if breaks:
+        breaks(spec)
+    version = {"pipeline_id": "p", "pipeline_version_id": "v", "display_name": "v", "pipeline_spec": spec}
+    kfp.versions["v"] = version
+    answer = _post(kfp, "runs", {"display_name": "baker", "pipeline_version_reference": {
+        "pipeline_id": "p", "pipeline_version_id": "v"}})
+    assert answer[0] == status and (message is None or message in answer[1]["message"])
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"schemaVersion": "2.0.0"}, "KFP only supports schema version 2.1.0, but the pipeline spec has version 2.0.0"),
+        ({"pipelineInfo": {"name": "Baker_1"}}, "pipeline's name must contain only lowercase alphanumeric characters"),
+    ],
+)
+def test_uploads_kfp_would_refuse_are_refused(kfp, compiled_spec, tmp_path, change, message):
+    import yaml
+
+    package = tmp_path / "kfp.yaml"
+    package.write_text(yaml.safe_dump({**compiled_spec, **change}))
+    from pipelines.kfp_client import KfpClient, KfpError
+
+    with pytest.raises(KfpError, match="HTTP 500") as refused:
+        KfpClient(kfp.url).upload("baker", package)
+    assert message in str(refused.value)
+
+
+def test_multi_user_runs_without_an_experiment_are_refused(multi_user_kfp, compiled_spec):
+    multi_user_kfp.versions["v"] = {"pipeline_id": "p", "pipeline_version_id": "v", "display_name": "v",
+                                    "pipeline_spec": compiled_spec}
+    reference = {"pipeline_id": "p", "pipeline_version_id": "v"}
+    status, body = _post(multi_user_kfp, "runs", {"display_name": "baker", "pipeline_version_reference": reference})
+    assert status == 400 and body["message"].endswith("Experiment id can not be empty in multi-user mode")
+    status, body = _post(multi_user_kfp, "recurringruns", {
+        "display_name": "baker", "pipeline_version_reference": reference, "max_concurrency": "1",
+        "trigger": {"cron_schedule": {"cron": "0 0 3 * * *"}}})
+    assert status == 400 and body["message"].endswith("Experiment id can not be empty in multi-user mode")
+
+
+def _post(kfp, path, body):
+    request = urllib.request.Request(f"{kfp.url}/apis/v2beta1/{path}", json.dumps(body).encode(),
+                                     {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())

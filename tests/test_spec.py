@@ -50,7 +50,7 @@ def test_overrides_set_dotted_keys_as_yaml_values(write_spec):
         ("trainer.dropout=0.5", "--set trainer.dropout: unknown key"),
         ("schema_file=missing.pbtxt", "--set schema_file: expected an existing schema file, missing.pbtxt is not one"),
         ("ingest.kind=parquet", "--set ingest.kind: expected one of 'baker', 'mnist', got 'parquet'"),
-        ("name=../escape", "--set name: String should match pattern"),
+        ("name=../escape", "--set name: '../escape' is not a valid pipeline name; expected lowercase letters"),
     ],
 )
 def test_bad_override_is_refused_naming_the_key(write_spec, override, expected):
@@ -139,8 +139,50 @@ def test_missing_ingest_kind_points_at_the_kind_key(write_spec):
 
 def test_locations_take_uris_as_given_and_check_local_files(write_spec, tmp_path):
     spec = load_spec(write_spec("name: m\ningest: {kind: mnist, path: gs://b/mnist.npz}\n"),
-                     ["pusher.serving_dir=s3://b/serving", "schema_file=file:///etc/schema.pbtxt"])
-    assert (spec.ingest.path, spec.pusher.serving_dir) == ("gs://b/mnist.npz", "s3://b/serving")
+                     ["pusher.serving_dir=gs://b/serving", "schema_file=file:///etc/schema.pbtxt"])
+    assert (spec.ingest.path, spec.pusher.serving_dir) == ("gs://b/mnist.npz", "gs://b/serving")
     assert spec.schema_file == "file:///etc/schema.pbtxt"
     [line] = problems(write_spec("name: m\ningest: {kind: mnist, path: nowhere.npz}\n"))
     assert line.endswith("ingest.path: expected an existing .npz file, nowhere.npz is not one")
+
+
+@pytest.mark.parametrize("key", ["pusher.serving_dir", "ingest.path", "schema_file"])
+@pytest.mark.parametrize("uri", ["s3://b/x", "minio://b/x", "hdfs://h/x", "S3://b/x"])
+def test_schemes_tf_io_cannot_write_here_are_refused_with_what_to_use(write_spec, key, uri):
+    [line] = problems(write_spec("name: m\ningest: {kind: mnist, path: gs://b/mnist.npz}\n"), [f"{key}={uri}"])
+    scheme = uri.split(":")[0]
+    assert line.startswith(f"--set {key}: {scheme}:// is not supported: tfxflow and TFX read and write every file "
+                           "with tf.io.gfile") and line.endswith("Use gs://, or a local path or file:// on a volume "
+                                                                 "every pod mounts")
+
+
+def test_the_schemes_tfxflow_accepts_are_those_tf_io_gfile_has_here():
+    """The case that must pass and the one that must fail, in the locked environment itself."""
+    import tensorflow as tf
+
+    from pipelines.spec import SCHEMES
+
+    assert set(SCHEMES) <= set(tf.io.gfile.get_registered_schemes())
+    with pytest.raises(tf.errors.UnimplementedError, match="File system scheme 's3' not implemented"):
+        tf.io.gfile.exists("s3://bucket/key")
+
+
+@pytest.mark.parametrize("root", ["s3://b/root", "minio://mlpipeline/v2", "file:///mnt/root", "/data"])
+def test_the_kubeflow_pipeline_root_must_be_gs(write_spec, root):
+    [line] = problems(write_spec(MINIMAL), [f"kubeflow.pipeline_root={root}"])
+    assert line == (f"--set kubeflow.pipeline_root: expected a gs:// URI, such as gs://bucket/tfxflow, got {root!r}: "
+                    "KFP stores artifacts in gs://, s3:// or minio://, and TFX writes them with tf.io.gfile, which "
+                    "supports gs:// here")
+
+
+@pytest.mark.parametrize("name", ["baker", "a", "mnist-2", "0" + "x" * 127])
+def test_pipeline_names_kfp_accepts_are_accepted(write_spec, name):
+    assert load_spec(write_spec(MINIMAL), [f"name={name}"]).name == name
+
+
+@pytest.mark.parametrize("name", ["Baker", "my_pipe", "-x", "x" * 129, "a.b", ""])
+def test_pipeline_names_kfp_refuses_are_refused_with_its_rule(write_spec, name):
+    [line] = problems(write_spec(MINIMAL), [f"name={name!r}"])
+    assert line == (f"--set name: {name!r} is not a valid pipeline name; expected lowercase letters, digits and "
+                    "'-', starting with a letter or digit, at most 128 characters (Kubeflow Pipelines' rule "
+                    "^[a-z0-9][a-z0-9-]{0,127}$)")

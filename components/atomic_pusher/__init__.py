@@ -1,1 +1,1 @@
-"""An executor for TFX's Pusher that publishes a model version all at once or not at all."""
+"""AtomicPusher: TFX's Pusher publishing a model version all at once, with its provenance beside it."""

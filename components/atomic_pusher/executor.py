@@ -1,12 +1,13 @@
-"""Pusher executor that publishes `<serving_dir>/<version>/` atomically, once per model.
+"""Executor of AtomicPusher: publishes `<serving_dir>/<version>/` atomically, with its record.
 
-    Pusher(model=..., model_blessing=..., push_destination=..., custom_config={"keep": 5},
-           custom_executor_spec=executor_spec.ExecutorClassSpec(Executor))
+    publish(model_path, "gs://acme-models/mnist", Record(model=uri, data=..., lineage=...), statistics)
 
 TFX's own Pusher copies file by file into the version directory, so a model server (or a crash)
-can see a partial model. This one copies into a hidden sibling and renames it into place. Each
-version records which model it holds (MODEL_MARKER), so a push interrupted between the rename and
-MLMD's record is not repeated by the rerun: the rerun finds the version and reports it.
+can see a partial model. This one copies into a hidden sibling, adds the record and the training
+statistics (components/atomic_pusher/versions.py), and renames it into place. A blessed model that
+is already the newest version is not published again; one that is not (say an older configuration
+rerun after a newer model was pushed) becomes the newest version, so the model a run blessed is the
+model that is served.
 """
 from __future__ import annotations
 
@@ -25,15 +26,18 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, proto_utils
 
+from components.atomic_pusher.versions import Record, newest_version, version_numbers, write_extras
 
-# Inside each version: the path of the model it was copied from.
-MODEL_MARKER = ".tfxflow_model"
+STATISTICS_KEY = "statistics"
+DATA_KEY = "data_fingerprint"
+LINEAGE_KEY = "lineage"
 # A staging copy this old belongs to a push that crashed.
 STALE_SECONDS = 3600
+_TRAIN_STATISTICS = os.path.join("Split-train", "FeatureStats.pb")
 
 
 class Executor(pusher.Executor):
-    """Pushes a blessed model to a new numbered version directory; an unblessed one nowhere."""
+    """Pushes a blessed model to the newest numbered version directory; an unblessed one nowhere."""
 
     def Do(
         self,
@@ -47,32 +51,42 @@ class Executor(pusher.Executor):
             return
         destination = pusher_pb2.PushDestination()
         proto_utils.json_to_proto(exec_properties[standard_component_specs.PUSH_DESTINATION_KEY], destination)
+        model = artifact_utils.get_single_instance(input_dict[standard_component_specs.MODEL_KEY])
         model_path = self.GetModelPath(input_dict)
+        statistics = artifact_utils.get_single_uri(input_dict[STATISTICS_KEY])
         keep = json.loads(exec_properties.get(standard_component_specs.CUSTOM_CONFIG_KEY) or "{}").get("keep")
-        serving_path = publish(model_path, destination.filesystem.base_directory, keep)
+        serving_path = publish(
+            model_path,
+            destination.filesystem.base_directory,
+            Record(model=model.uri, data=exec_properties[DATA_KEY], lineage=exec_properties[LINEAGE_KEY]),
+            io_utils.read_bytes_file(os.path.join(statistics, _TRAIN_STATISTICS)),
+            keep,
+        )
         io_utils.copy_dir(model_path, model_push.uri)  # the artifact keeps its own copy, as TFX's Pusher does
         self._MarkPushed(model_push, pushed_destination=serving_path, pushed_version=os.path.basename(serving_path))
 
 
-def publish(model_path: str, base_directory: str, keep: Optional[int] = None) -> str:
-    """Copies `model_path` to a new `<base_directory>/<version>` and returns that path.
+def publish(
+    model_path: str, base_directory: str, record: Record, statistics: Optional[bytes] = None, keep: Optional[int] = None
+) -> str:
+    """Makes the model at `model_path` the newest version in `base_directory`; returns its path.
 
-    The copy is written to a hidden sibling first and renamed, so the version directory either does
-    not exist or is complete. A model already published (same `model_path`) is not copied again.
-    With `keep`, only the newest `keep` versions remain; the new one is always the newest.
+    The copy is written to a hidden sibling first and renamed, so a version directory either does
+    not exist or is complete. If the newest version already holds `record.model` (a rerun after a
+    crash between the rename and MLMD's record), that version is returned and nothing is copied.
+    With `keep`, only the newest `keep` versions remain.
     """
     fileio.makedirs(base_directory)
-    versions = _versions(base_directory)
-    for version in reversed(versions):
-        marker = os.path.join(base_directory, str(version), MODEL_MARKER)
-        if fileio.exists(marker) and io_utils.read_string_file(marker) == model_path:
-            logging.info("Model %s is already published as version %s.", model_path, version)
-            return os.path.join(base_directory, str(version))
+    newest = newest_version(base_directory)
+    if newest is not None and newest.record is not None and newest.record.model == record.model:
+        logging.info("Model %s is already the newest version, %s.", record.model, newest.path)
+        return newest.path
     _remove_stale_staging(base_directory)
+    versions = version_numbers(base_directory)
     version = max([int(time.time()), *(v + 1 for v in versions)])
     staging = os.path.join(base_directory, f".{version}.partial-{uuid.uuid4().hex[:8]}")
     io_utils.copy_dir(model_path, staging)
-    io_utils.write_string_file(os.path.join(staging, MODEL_MARKER), model_path)
+    write_extras(staging, record, statistics)
     serving_path = os.path.join(base_directory, str(version))
     fileio.rename(staging, serving_path)
     logging.info("Model published to %s.", serving_path)
@@ -80,11 +94,6 @@ def publish(model_path: str, base_directory: str, keep: Optional[int] = None) ->
         for old in [*versions, version][:-keep]:
             fileio.rmtree(os.path.join(base_directory, str(old)))
     return serving_path
-
-
-def _versions(base_directory: str) -> list[int]:
-    """The numbered version directories, oldest first."""
-    return sorted(int(name.rstrip("/")) for name in fileio.listdir(base_directory) if name.rstrip("/").isdigit())
 
 
 def _remove_stale_staging(base_directory: str) -> None:

@@ -1,4 +1,5 @@
-"""Executor of DriftGate: the train split's drift from the baseline, recorded, and a failure if asked."""
+"""Executor of DriftGate: the train split's drift from the served model's training data, recorded,
+and a failure if asked."""
 from __future__ import annotations
 
 import json
@@ -11,15 +12,17 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
-from components.drift_gate.drift import compare
+from components.atomic_pusher.versions import ServedVersion
+from components.drift_gate.drift import Statistics, compare
 
 STATISTICS_KEY = "statistics"
 SCHEMA_KEY = "schema"
-BASELINE_KEY = "baseline_statistics"
+BASELINE_KEY = "baseline"
 DRIFT_KEY = "drift"
 FAIL_ON_DRIFT_KEY = "fail_on_drift"
 REPORT_FILE = "drift.json"
 SPLIT = "train"
+NO_BASELINE = "no baseline (no served model trained on other data)"
 
 
 class DriftError(RuntimeError):
@@ -36,21 +39,22 @@ class Executor(base_executor.BaseExecutor):
         exec_properties: dict[str, Any],
     ) -> None:
         output = artifact_utils.get_single_instance(output_dict[DRIFT_KEY])
-        baseline = input_dict.get(BASELINE_KEY) or []
-        if not baseline:
-            output.set_string_custom_property(DRIFT_KEY, "no baseline (no earlier successful run)")
+        if not exec_properties[BASELINE_KEY]:
+            output.set_string_custom_property(DRIFT_KEY, NO_BASELINE)
             return
+        served = ServedVersion(exec_properties[BASELINE_KEY], record=None)
         statistics = artifact_utils.get_single_instance(input_dict[STATISTICS_KEY])
         schema_dir = artifact_utils.get_single_uri(input_dict[SCHEMA_KEY])
         report = compare(
             stats_artifact_utils.load_statistics(statistics, SPLIT).proto(),
             io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(schema_dir)),
-            stats_artifact_utils.load_statistics(baseline[0], SPLIT).proto(),
+            Statistics.FromString(io_utils.read_bytes_file(served.statistics)),
         )
         io_utils.write_string_file(os.path.join(output.uri, REPORT_FILE), json.dumps(report.to_json(), indent=2))
-        output.set_string_custom_property(DRIFT_KEY, report.summary())
+        verdict = f"{report.summary()} (against the training data of served version {served.version})"
+        output.set_string_custom_property(DRIFT_KEY, verdict)
         if report.drifted and exec_properties[FAIL_ON_DRIFT_KEY]:
             raise DriftError(
-                f"the training data drifted from the previous successful run's: {report.summary()} "
+                f"the training data drifted from the served model's: {verdict} "
                 "(drift.fail_on_drift is true, so nothing is trained)"
             )

@@ -1,30 +1,44 @@
 """NpzExampleGen: an MNIST `.npz` as a standard Examples artifact.
 
-    gen = NpzExampleGen(path="data/mnist.npz")
+    gen = NpzExampleGen(path="gs://acme-data/mnist.npz", fingerprint=fingerprints.data)
     StatisticsGen(examples=gen.outputs["examples"])
 
 Outputs `examples` (standard_artifacts.Examples): split `train` from x_train/y_train and `eval`
 from x_test/y_test, gzipped TFRecord tf.Examples with `image` (784 ints 0-255) and `label` (0-9).
-It is a FileBasedExampleGen, so TFX records the input's fingerprint and span like any file input.
+`fingerprint` is the file's content fingerprint (components/input_fingerprint): an execution
+parameter the executor does not read, so the cache key follows the content, not only the path.
 """
 from __future__ import annotations
 
-import os
+from tfx.dsl.components.base import base_component, executor_spec
+from tfx.types import standard_artifacts, standard_component_specs
+from tfx.types.channel import OutputChannel
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from tfx.components.example_gen.component import FileBasedExampleGen
-from tfx.dsl.components.base import executor_spec
-from tfx.proto import example_gen_pb2
-
-from components.npz_example_gen import driver, executor
+from components.input_fingerprint.fingerprints import Parameter
+from components.npz_example_gen import executor
 
 
-class NpzExampleGen(FileBasedExampleGen):
+class NpzExampleGenSpec(ComponentSpec):
+    PARAMETERS = {
+        executor.PATH_KEY: ExecutionParameter(type=str),
+        executor.FINGERPRINT_KEY: ExecutionParameter(type=str),
+    }
+    INPUTS = {}
+    OUTPUTS = {standard_component_specs.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
+
+
+class NpzExampleGen(base_component.BaseComponent):
     """Ingests x_train/y_train as `train` and x_test/y_test as `eval` from one npz file."""
 
-    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
-    DRIVER_CLASS = driver.Driver
+    SPEC_CLASS = NpzExampleGenSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-    def __init__(self, path: str):
-        name = os.path.basename(path)
-        splits = [example_gen_pb2.Input.Split(name=split, pattern=name) for split in ("train", "eval")]
-        super().__init__(input_base=os.path.dirname(path), input_config=example_gen_pb2.Input(splits=splits))
+    def __init__(self, path: str, fingerprint: Parameter):
+        super().__init__(
+            spec=NpzExampleGenSpec(
+                path=path,
+                fingerprint=fingerprint,
+                examples=OutputChannel(standard_artifacts.Examples, self, standard_component_specs.EXAMPLES_KEY),
+            )
+        )

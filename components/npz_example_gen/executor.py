@@ -13,10 +13,9 @@ import tensorflow as tf
 from tfx import types
 from tfx.components.example_gen import write_split
 from tfx.components.util import examples_utils
-from tfx.dsl.components.base import base_beam_executor
+from tfx.dsl.components.base import base_executor
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_component_specs
-from tfx.utils import proto_utils
 
 from components.npz_example_gen.mnist_npz import SPLITS, load_mnist, to_serialized_examples
 
@@ -26,13 +25,12 @@ CHUNK = 10_000
 _OPTIONS = tf.io.TFRecordOptions(compression_type="GZIP", compression_level=1)
 # Output split -> the npz split it is read from.
 SOURCES = {"train": "train", "eval": "test"}
+PATH_KEY = "path"
+FINGERPRINT_KEY = "fingerprint"
 
 
-class Executor(base_beam_executor.BaseBeamExecutor):
-    """Reads and checks the whole npz before writing anything; a bad file leaves no Examples.
-
-    A Beam executor only because FileBasedExampleGen is a Beam component; it runs no pipeline.
-    """
+class Executor(base_executor.BaseExecutor):
+    """Reads and checks the whole npz before writing anything; a bad file leaves no Examples."""
 
     def Do(
         self,
@@ -40,7 +38,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         output_dict: dict[str, list[types.Artifact]],
         exec_properties: dict[str, Any],
     ) -> None:
-        arrays = load_mnist(npz_path(exec_properties))
+        arrays = load_mnist(exec_properties[PATH_KEY])
         examples = artifact_utils.get_single_instance(output_dict[standard_component_specs.EXAMPLES_KEY])
         examples.split_names = artifact_utils.encode_split_names(list(SOURCES))
         for split, source in SOURCES.items():
@@ -56,9 +54,3 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         examples_utils.set_payload_format(examples, example_gen_pb2.FORMAT_TF_EXAMPLE)
         examples_utils.set_file_format(examples, write_split.to_file_format_str(example_gen_pb2.FORMAT_TFRECORDS_GZIP))
 
-
-def npz_path(exec_properties: dict[str, Any]) -> str:
-    """The npz file: input_base joined with the (single) file name every input split points at."""
-    input_config = example_gen_pb2.Input()
-    proto_utils.json_to_proto(exec_properties[standard_component_specs.INPUT_CONFIG_KEY], input_config)
-    return os.path.join(exec_properties[standard_component_specs.INPUT_BASE_KEY], input_config.splits[0].pattern)

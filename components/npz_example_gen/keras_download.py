@@ -4,6 +4,8 @@
 """
 from __future__ import annotations
 
+import functools
+
 import tensorflow as tf
 
 from components.npz_example_gen.mnist_npz import NpzError
@@ -13,6 +15,7 @@ ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
 
+@functools.cache  # checked against its hash once per process
 def keras_mnist(origin: str = ORIGIN) -> str:
     """The cached MNIST npz, downloaded first if needed; NpzError (one line) when that fails."""
     try:

@@ -1,0 +1,94 @@
+"""What a serving directory holds: numbered model versions, each with a record of where it came from.
+
+    newest = newest_version("gs://acme-models/mnist")        # the model a model server serves
+    newest.model, newest.data, newest.lineage, newest.statistics
+
+The Pusher writes each version as `<serving_dir>/<version>/` (a SavedModel) with, in the SavedModel's
+`assets.extra/` (files TF Serving ignores), `tfxflow.json` (the Model artifact it was copied from
+and the fingerprints of the data and of everything that determined the model) and
+`train_statistics.pb` (TFDV statistics of the training split). The Evaluator's and the drift
+check's baselines are read from here, so a pod on a cluster and a local run see the same thing.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+from tfx.dsl.io import fileio
+
+EXTRA_DIR = "assets.extra"
+RECORD_FILE = "tfxflow.json"
+STATISTICS_FILE = "train_statistics.pb"
+
+
+@dataclass(frozen=True)
+class Record:
+    """Where a published model came from: its Model artifact, and the fingerprints of the run's
+    data and lineage (data, schema, code and settings: everything that determined the model)."""
+
+    model: str
+    data: str
+    lineage: str
+
+
+@dataclass(frozen=True)
+class ServedVersion:
+    """One published version; `record` is None for a directory tfxflow did not publish."""
+
+    path: str
+    record: Optional[Record]
+
+    @property
+    def version(self) -> str:
+        return os.path.basename(self.path)
+
+    @property
+    def statistics(self) -> str:
+        """The training statistics stored with the model (the file may be absent)."""
+        return os.path.join(self.path, EXTRA_DIR, STATISTICS_FILE)
+
+
+def version_numbers(serving_dir: str) -> list[int]:
+    """The numbered version directories, oldest first (none if the directory does not exist)."""
+    if not fileio.isdir(serving_dir):
+        return []
+    return sorted(int(name.rstrip("/")) for name in fileio.listdir(serving_dir) if name.rstrip("/").isdigit())
+
+
+def served_versions(serving_dir: str) -> Iterator[ServedVersion]:
+    """The versions, newest first, each read only when reached."""
+    for number in reversed(version_numbers(serving_dir)):
+        path = os.path.join(serving_dir, str(number))
+        yield ServedVersion(path, read_record(path))
+
+
+def newest_version(serving_dir: str) -> Optional[ServedVersion]:
+    """The version a model server serves (the highest number), or None."""
+    return next(served_versions(serving_dir), None)
+
+
+def read_record(version_path: str) -> Optional[Record]:
+    path = os.path.join(version_path, EXTRA_DIR, RECORD_FILE)
+    if not fileio.exists(path):
+        return None
+    with fileio.open(path, "r") as stream:
+        text = stream.read()
+    try:
+        fields = json.loads(text)
+        return Record(str(fields["model"]), str(fields["data"]), str(fields["lineage"]))
+    except (ValueError, KeyError, TypeError):  # not written by tfxflow: a version like any other
+        return None
+
+
+def write_extras(version_path: str, record: Record, statistics: Optional[bytes]) -> None:
+    """Writes the record (and the training statistics) into a version being staged."""
+    extra = os.path.join(version_path, EXTRA_DIR)
+    fileio.makedirs(extra)
+    with fileio.open(os.path.join(extra, RECORD_FILE), "w") as stream:
+        stream.write(json.dumps(asdict(record), indent=2))
+    if statistics is not None:
+        with fileio.open(os.path.join(extra, STATISTICS_FILE), "wb") as stream:
+            stream.write(statistics)

@@ -1,0 +1,184 @@
+"""What a run's results depend on, as content fingerprints, and the served baselines they select.
+
+    found = fingerprint_inputs(ingest='{"kind": "mnist"}', data_uri="gs://acme/mnist.npz",
+                               schema_file="schemas/mnist/schema.pbtxt", settings='{"trainer": {...}}',
+                               code=["components.mnist_model"], serving_dir="gs://acme-models/mnist")
+    found.data, found.schema, found.lineage, found.drift_baseline, found.model_baseline
+
+Orchestrators key their caches on paths and settings, not on what a file holds: new data at the
+same URI would be a cache hit. These fingerprints are parameters of the components they concern
+(ExampleGen, ImportSchemaGen, DriftGate, Evaluator, Pusher), so both TFX's local cache and KFP's
+cache key follow the content. The baselines are the served model, not a resolver's MLMD query:
+- `model_baseline`: the newest served version of another lineage (a model trained from other data,
+  schema, code or settings), which the Evaluator compares the candidate with;
+- `drift_baseline`: the newest served version trained on other data, if it holds its training
+  statistics, which the DriftGate compares the new training data with.
+A version of the run's own lineage (or data) is skipped: it is what an unchanged rerun produced,
+and comparing a model or data with itself says nothing; an unchanged rerun then sees the same
+baselines as its first run and stays cached.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import os
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+from tfx.dsl.io import fileio
+from tfx.dsl.placeholder.placeholder import Placeholder
+
+from components.atomic_pusher.versions import served_versions
+
+_BLOCK = 1 << 20
+# A fingerprint as a component's parameter: its value (local runs) or, on Kubeflow, a placeholder
+# for the InputFingerprint task's output.
+Parameter = Union[str, Placeholder]
+
+
+class InputError(ValueError):
+    """An input the run depends on cannot be read; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """Hex sha256 fingerprints, and the baselines as served version directories ("": none)."""
+
+    data: Parameter
+    schema: Parameter
+    lineage: Parameter
+    drift_baseline: Parameter
+    model_baseline: Parameter
+
+
+def fingerprint_inputs(
+    ingest: str, data_uri: str, schema_file: str, settings: str, code: Sequence[str], serving_dir: str
+) -> Fingerprints:
+    """Fingerprints of the ingestion (`ingest` settings and the content at `data_uri`, if any), the
+    schema file's content, and the lineage (those plus `settings` and the source of the `code`
+    modules with what they import from their own packages); and the served baselines."""
+    data = _digest(ingest.encode(), content_digest(data_uri, "ingest.path").encode() if data_uri else b"")
+    schema = content_digest(schema_file, "schema_file")
+    lineage = _digest(data.encode(), schema.encode(), settings.encode(), code_digest(code).encode())
+    versions = list(served_versions(serving_dir))
+    model_baseline = next((v.path for v in versions if v.record is None or v.record.lineage != lineage), "")
+    trained_elsewhere = next((v for v in versions if v.record is None or v.record.data != data), None)
+    drift_baseline = ""
+    if trained_elsewhere is not None and fileio.exists(trained_elsewhere.statistics):
+        drift_baseline = trained_elsewhere.path
+    return Fingerprints(data, schema, lineage, drift_baseline, model_baseline)
+
+
+def content_digest(uri: str, key: str) -> str:
+    """sha256 of a file's bytes, or of a directory's files (relative paths and contents, in order).
+    An .npz counts by its arrays: re-exporting the same arrays (new zip timestamps) is not new data."""
+    if fileio.isdir(uri):
+        files = sorted(
+            os.path.relpath(os.path.join(directory, name), uri)
+            for directory, _, names in fileio.walk(uri)
+            for name in names
+        )
+        return _digest(*(f"{name}\0{_file_digest(os.path.join(uri, name))}".encode() for name in files))
+    if not fileio.exists(uri):
+        raise InputError(f"{key}: {uri}: no such file or directory")
+    return _npz_digest(uri) if uri.endswith(".npz") else _file_digest(uri)
+
+
+def _npz_digest(path: str) -> str:
+    """sha256 over the archive's members, by name, of their uncompressed bytes (streamed)."""
+    with fileio.open(path, "rb") as stream:
+        try:
+            archive = zipfile.ZipFile(stream)
+        except zipfile.BadZipFile:  # not an npz after all: its bytes, and the ExampleGen says what is wrong
+            return _file_digest(path)
+        with archive:
+            parts = []
+            for name in sorted(archive.namelist()):
+                digest = hashlib.sha256()
+                with archive.open(name) as member:
+                    for block in iter(lambda: member.read(_BLOCK), b""):
+                        digest.update(block)
+                parts.append(f"{name}\0{digest.hexdigest()}".encode())
+    return _digest(*parts)
+
+
+def code_digest(modules: Sequence[str]) -> str:
+    """sha256 of the source of `modules` and of every module they import from their own top-level
+    packages (so a model's code and the project helpers it uses count; TensorFlow does not)."""
+    files = source_files(modules)
+    return _digest(*(f"{name}\0{_file_digest(str(files[name]))}".encode() for name in sorted(files)))
+
+
+def source_files(modules: Sequence[str]) -> dict[str, Path]:
+    """The .py files of `modules` (a package: all of its modules) and, transitively, of the modules
+    they import from the same top-level packages (an imported package: its __init__.py), by name
+    (`components/keras_training.py`); found by path, so nothing is imported."""
+    roots = {top: _locations(top) for top in {module.split(".")[0] for module in modules}}
+    found: dict[str, Path] = {}
+    pending = [(module, True) for module in modules]
+    while pending:
+        module, whole_package = pending.pop()
+        for path in _module_files(module, roots, whole_package):
+            location, top = _root_of(path, roots)
+            name = str(Path(top, path.relative_to(location)))
+            if name not in found:
+                found[name] = path
+                pending += [(name, False) for name in _imports(path, top, location) if name.split(".")[0] in roots]
+    return found
+
+
+def _locations(top: str) -> list[Path]:
+    spec = importlib.util.find_spec(top)  # a top-level name: found, not imported
+    if spec is None:
+        raise InputError(f"code: module {top} is not importable from {os.getcwd()}")
+    return [Path(p) for p in spec.submodule_search_locations or []] or [Path(spec.origin).parent]
+
+
+def _module_files(name: str, roots: dict[str, list[Path]], whole_package: bool) -> list[Path]:
+    """A module's file; a package's `__init__.py` (what importing it runs), or all its files."""
+    top, _, rest = name.partition(".")
+    for location in roots[top]:
+        base = location.joinpath(*rest.split(".")) if rest else location
+        if base.is_dir():
+            return sorted(base.rglob("*.py")) if whole_package else [p for p in [base / "__init__.py"] if p.is_file()]
+        if base.with_suffix(".py").is_file():
+            return [base.with_suffix(".py")]
+    return []  # not a module: a name imported from one (`from pkg.module import name`)
+
+
+def _root_of(path: Path, roots: dict[str, list[Path]]) -> tuple[Path, str]:
+    return next((location, top) for top, locations in roots.items() for location in locations
+                if path.is_relative_to(location))
+
+
+def _imports(path: Path, top: str, location: Path) -> Iterable[str]:
+    """The absolute module names a file imports, and `module.name` for each `from module import name`."""
+    package = [top, *path.relative_to(location).parent.parts]
+    for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the file's package, one level up per extra dot
+                base = ".".join([*package[: len(package) - node.level + 1], *([base] if base else [])])
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def _file_digest(path: str) -> str:
+    digest = hashlib.sha256()
+    with fileio.open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""ImportSchemaGen keyed on the schema file's content."""

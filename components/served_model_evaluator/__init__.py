@@ -1,0 +1,1 @@
+"""ServedModelEvaluator: TFX's Evaluator with the served model as the baseline."""
