@@ -5,9 +5,10 @@
 
 ExampleGen -> StatisticsGen -> ExampleValidator (against the curated schema) and DriftGate (against
 the served model's training statistics) -> Transform -> Trainer -> Evaluator (against the served
-model) -> Pusher. The fingerprints of the data, schema and code are parameters of the components
-they concern, so caches follow content; a local run computes them first, a Kubeflow run in its
-first task (InputFingerprint, never cached). No resolver: the baselines are read from the serving
+model) -> Pusher. The content fingerprints of the data and the schema, and the lineage (those, the
+model code and the training settings), are parameters of the components they concern, so caches
+follow content; a local run computes them first, a Kubeflow run in its first task
+(InputFingerprint, never cached). No resolver: the baselines are read from the serving
 directory, the same way in a pod as on this machine. Model code is referenced by import path,
 never by module_file, so an unchanged rerun is served entirely from cache.
 """
@@ -103,12 +104,13 @@ def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_com
         disable_statistics=True,
     )
     transform.add_upstream_node(gate)  # nothing is transformed or trained unless the data passed
-    drift_gate = []
+    checks: list[base_component.BaseComponent] = [gate]
     if spec.drift.baseline == "served_model":
-        drift_gate = [DriftGate(statistics=statistics.outputs["statistics"], schema=schema.outputs["schema"],
-                                baseline=fingerprints.drift_baseline, fail_on_drift=spec.drift.fail_on_drift)]
-        drift_gate[0].add_upstream_node(gate)  # data that breaks the schema is reported as that, not as drift
-        transform.add_upstream_node(drift_gate[0])  # with drift.fail_on_drift, drifted data is not trained on
+        drift = DriftGate(statistics=statistics.outputs["statistics"], schema=schema.outputs["schema"],
+                          baseline=fingerprints.drift_baseline, fail_on_drift=spec.drift.fail_on_drift)
+        drift.add_upstream_node(gate)  # data that breaks the schema is reported as that, not as drift
+        transform.add_upstream_node(drift)  # with drift.fail_on_drift, drifted data is not trained on
+        checks.append(drift)
     trainer = Trainer(
         examples=examples,
         transform_graph=transform.outputs["transform_graph"],
@@ -133,7 +135,7 @@ def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_com
         lineage=fingerprints.lineage,
         keep=spec.pusher.keep,
     ).with_id("Pusher")
-    return [example_gen, schema, statistics, gate, *drift_gate, transform, trainer, evaluator, pusher]
+    return [example_gen, schema, statistics, *checks, transform, trainer, evaluator, pusher]
 
 
 def eval_config(settings: EvaluatorSettings) -> tfma.EvalConfig:

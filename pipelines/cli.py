@@ -33,7 +33,7 @@ from pipelines.logs import capture_logs  # noqa: E402
 from pipelines.spec import PipelineSpec  # noqa: E402
 
 if TYPE_CHECKING:
-    from pipelines.kfp_client import KfpClient
+    from pipelines.kfp_client import KfpClient, PipelineVersion, Target
     from pipelines.summary import ComponentReport  # imports TFMA: not at start-up
 
 _SPEC_FILE = click.Path(dir_okay=False, path_type=Path)
@@ -279,7 +279,9 @@ def schedule(
                f"'{spec.kubeflow.schedule.cron}'")
 
 
-def _publish(client: KfpClient, spec: PipelineSpec, spec_file: Path, experiment: str) -> tuple[Any, Any]:
+def _publish(
+    client: KfpClient, spec: PipelineSpec, spec_file: Path, experiment: str
+) -> tuple[PipelineVersion, Target]:
     """Compiles (refusing bad settings before any request), finds or creates the experiment, then
     uploads: the pipeline version and where its runs go."""
     from pipelines.kfp_client import Target
