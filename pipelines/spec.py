@@ -128,7 +128,7 @@ class EvaluatorSettings(Section):
 
     min_accuracy: float = Field(0.5, ge=0, le=1)
     max_accuracy_drop: float = Field(
-        0.01, ge=0, le=1, description="how much less accurate than the latest blessed model a new one may be"
+        0.01, ge=0, le=1, description="how much less accurate than the served model a new one may be"
     )
 
 

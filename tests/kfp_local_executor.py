@@ -197,9 +197,10 @@ def check_compiles(spec: Json) -> None:
     for label, executor in executors.items():
         if "container" not in executor and "importer" not in executor:  # visitor.go@2.5.0:119-128
             raise KfpError(f'executor(label="{label}"): non-container and non-importer executor not implemented')
-    for name, task in tasks.items():
+    for name in [*tasks, *spec["components"]]:  # DAG task names and template names
         if not re.fullmatch(ARGO_NAME, name) or len(name) > 128:
             raise KfpError(f"[0].name: '{name}' is invalid: name must consist of alpha-numeric characters or '-'")
+    for name, task in tasks.items():
         # driver.go@2.5.0:329: producers are found by the MLMD task_name, which is taskInfo.name.
         if task.get("taskInfo", {}).get("name") != name:
             raise KfpError(f"task {name}: taskInfo.name {task.get('taskInfo', {}).get('name')!r} differs from its key")

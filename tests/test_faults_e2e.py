@@ -88,7 +88,12 @@ def test_sigkill_mid_component_then_rerun_resumes_and_pushes_once(tmp_path, comp
     version = only_one_version(root)
     assert summary["pushed_model"] == str(version)
     clean, _ = baker_probabilities(baker_first_run[1]["pushed_model"])
-    np.testing.assert_allclose(baker_probabilities(version)[0], clean, atol=1e-4)
+    resumed_probabilities = baker_probabilities(version)[0]
+    # A re-executed ExampleGen writes the same examples in another order (TFX's write_split
+    # Reshuffles), so the model trained on them is equivalent, not identical to the digit.
+    tolerance = 1e-2 if component == "BakerExampleGen" else 1e-4
+    np.testing.assert_allclose(resumed_probabilities, clean, atol=tolerance)
+    assert (resumed_probabilities.argmax(axis=1) == clean.argmax(axis=1)).all()
 
 
 def test_ctrl_c_stops_with_one_line_and_the_next_run_resumes(tmp_path):
