@@ -25,8 +25,6 @@ import yaml
 from pipelines.load import SpecError
 from pipelines.spec import PipelineSpec
 
-# The working directory of the image the Dockerfile builds: the project itself.
-PROJECT_DIR_IN_IMAGE = "/tfxflow"
 ENTRYPOINT = ["python", "-m", "pipelines.kfp_entrypoint"]
 FINGERPRINT_TASK = "InputFingerprint"
 _SHARED_MOUNT_NOTE = "file:// only for a volume mounted at that path in every pod"
