@@ -26,7 +26,7 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, proto_utils
 
-from components.atomic_pusher.versions import Record, newest_version, version_numbers, write_extras
+from components.atomic_pusher.versions import Record, read_record, version_numbers, write_extras
 
 STATISTICS_KEY = "statistics"
 DATA_KEY = "data_fingerprint"
@@ -77,12 +77,14 @@ def publish(
     With `keep`, only the newest `keep` versions remain.
     """
     fileio.makedirs(base_directory)
-    newest = newest_version(base_directory)
-    if newest is not None and newest.record is not None and newest.record.model == record.model:
-        logging.info("Model %s is already the newest version, %s.", record.model, newest.path)
-        return newest.path
-    _remove_stale_staging(base_directory)
     versions = version_numbers(base_directory)
+    if versions:
+        newest = os.path.join(base_directory, str(versions[-1]))
+        published = read_record(newest)
+        if published is not None and published.model == record.model:
+            logging.info("Model %s is already the newest version, %s.", record.model, newest)
+            return newest
+    _remove_stale_staging(base_directory)
     version = max([int(time.time()), *(v + 1 for v in versions)])
     staging = os.path.join(base_directory, f".{version}.partial-{uuid.uuid4().hex[:8]}")
     io_utils.copy_dir(model_path, staging)

@@ -1,7 +1,7 @@
 """What a serving directory holds: numbered model versions, each with a record of where it came from.
 
     newest = newest_version("gs://acme-models/mnist")        # the model a model server serves
-    newest.model, newest.data, newest.lineage, newest.statistics
+    newest.path, newest.record.model, newest.record.lineage, newest.statistics
 
 The Pusher writes each version as `<serving_dir>/<version>/` (a SavedModel) with, in the SavedModel's
 `assets.extra/` (files TF Serving ignores), `tfxflow.json` (the Model artifact it was copied from

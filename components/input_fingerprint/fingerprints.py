@@ -64,9 +64,14 @@ def fingerprint_inputs(
     data = _digest(ingest.encode(), content_digest(data_uri, "ingest.path").encode() if data_uri else b"")
     schema = content_digest(schema_file, "schema_file")
     lineage = _digest(data.encode(), schema.encode(), settings.encode(), code_digest(code).encode())
-    versions = list(served_versions(serving_dir))
-    model_baseline = next((v.path for v in versions if v.record is None or v.record.lineage != lineage), "")
-    trained_elsewhere = next((v for v in versions if v.record is None or v.record.data != data), None)
+    # Each scan reads records newest first and stops at the first match: a long serving history
+    # costs a read or two, not one per version.
+    model_baseline = next(
+        (v.path for v in served_versions(serving_dir) if v.record is None or v.record.lineage != lineage), ""
+    )
+    trained_elsewhere = next(
+        (v for v in served_versions(serving_dir) if v.record is None or v.record.data != data), None
+    )
     drift_baseline = ""
     if trained_elsewhere is not None and fileio.exists(trained_elsewhere.statistics):
         drift_baseline = trained_elsewhere.path
@@ -127,7 +132,8 @@ def source_files(modules: Sequence[str]) -> dict[str, Path]:
             name = str(Path(top, path.relative_to(location)))
             if name not in found:
                 found[name] = path
-                pending += [(name, False) for name in _imports(path, top, location) if name.split(".")[0] in roots]
+                pending += [(imported, False) for imported in _imports(path, top, location)
+                            if imported.split(".")[0] in roots]
     return found
 
 
