@@ -5,9 +5,9 @@
 
 ExampleGen -> StatisticsGen -> ExampleValidator (against the curated schema) and DriftGate (against
 the served model's training statistics) -> Transform -> Trainer -> Evaluator (against the served
-model) -> Pusher. The content fingerprints of the data and the schema, and the lineage (those, the
-model code and the training settings), are parameters of the components they concern, so caches
-follow content; a local run computes them first, a Kubeflow run in its first task
+model) -> Pusher. The content fingerprints of the data, the schema and the model code, and the
+lineage (those and the training settings), are parameters of the components they concern, so
+caches follow content; a local run computes them first, a Kubeflow run in its first task
 (InputFingerprint, never cached). No resolver: the baselines are read from the serving
 directory, the same way in a pod as on this machine. Model code is referenced by import path,
 never by module_file, so an unchanged rerun is served entirely from cache.
@@ -19,13 +19,13 @@ import json
 from typing import Any
 
 import tensorflow_model_analysis as tfma
-from tfx.components import StatisticsGen, Trainer, Transform
+from tfx.components import StatisticsGen
 from tfx.dsl.components.base import base_component
 from tfx.orchestration import metadata, pipeline
-from tfx.proto import trainer_pb2
 
 from components.atomic_pusher.component import AtomicPusher
 from components.baker_example_gen.component import BakerExampleGen
+from components.code_keyed.component import Trainer, Transform
 from components.drift_gate.component import DriftGate
 from components.input_fingerprint.component import InputFingerprint
 from components.input_fingerprint.fingerprints import Fingerprints
@@ -78,13 +78,19 @@ def fingerprint_settings(spec: PipelineSpec) -> dict[str, Any]:
         "schema_file": location_text(spec.schema_file),
         "settings": _json({"transform": spec.transform.model_dump(mode="json"),
                            "trainer": spec.trainer.model_dump(mode="json")}),
-        "code": [MODEL_PACKAGES[spec.ingest.kind]],
+        **model_functions(spec),
         "serving_dir": location_text(spec.pusher.serving_dir),
     }
 
 
+def model_functions(spec: PipelineSpec) -> dict[str, str]:
+    """The import paths of the `preprocessing_fn` (Transform) and `run_fn` (Trainer) the spec's model runs."""
+    package = MODEL_PACKAGES[spec.ingest.kind]
+    return {"preprocessing_fn": f"{package}.preprocessing.preprocessing_fn", "run_fn": f"{package}.model.run_fn"}
+
+
 def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_component.BaseComponent]:
-    models = MODEL_PACKAGES[spec.ingest.kind]
+    functions = model_functions(spec)
     example_gen = _example_gen(spec, fingerprints)
     examples = example_gen.outputs["examples"]
     schema = ImportSchemaGen(schema_file=location_text(spec.schema_file), fingerprint=fingerprints.schema)
@@ -95,13 +101,9 @@ def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_com
     transform = Transform(
         examples=examples,
         schema=schema.outputs["schema"],
-        preprocessing_fn=f"{models}.preprocessing.preprocessing_fn",
+        preprocessing_fn=functions["preprocessing_fn"],
         custom_config={"normalize": spec.transform.normalize},
-        # The Trainer applies the transform graph to raw examples itself (as serving does), and
-        # StatisticsGen already described the data: writing transformed copies of every example
-        # and computing statistics twice more cost MNIST ~12 s and add nothing.
-        materialize=False,
-        disable_statistics=True,
+        code_fingerprint=fingerprints.transform_code,
     )
     transform.add_upstream_node(gate)  # nothing is transformed or trained unless the data passed
     checks: list[base_component.BaseComponent] = [gate]
@@ -115,10 +117,9 @@ def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_com
         examples=examples,
         transform_graph=transform.outputs["transform_graph"],
         schema=schema.outputs["schema"],
-        run_fn=f"{models}.model.run_fn",
-        train_args=trainer_pb2.TrainArgs(),
-        eval_args=trainer_pb2.EvalArgs(),
+        run_fn=functions["run_fn"],
         custom_config=spec.trainer.model_dump(),
+        code_fingerprint=fingerprints.trainer_code,
     )
     evaluator = ServedModelEvaluator(
         examples=examples,

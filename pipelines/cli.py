@@ -84,18 +84,17 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
     def on_end(report: ComponentReport) -> None:
         click.echo(f"{report.name:<26} {report.state:<7} {report.seconds:6.1f} s", err=True)
 
+    from pipelines.interrupts import exit_130_on_ctrl_c
     from pipelines.run_lock import exclusive_run
 
+    interrupted = (f"interrupted: the run stopped; run the same command to resume (finished components are "
+                   f"reused). Logs: {log_file}")
     try:
-        with exclusive_run(spec.run.root, notify=lambda message: click.echo(message, err=True)):
+        with exit_130_on_ctrl_c(interrupted), exclusive_run(spec.run.root, functools.partial(click.echo, err=True)):
             summary = run_pipeline(spec, on_start, on_end, started=_STARTED)
     except (NpzError, InputError) as error:  # an input is unreadable, or the MNIST download failed
         click.echo(str(error), err=True)
         sys.exit(2)
-    except KeyboardInterrupt:
-        click.echo(f"interrupted: the run stopped; run the same command to resume (finished components are "
-                   f"reused). Logs: {log_file}", err=True)
-        sys.exit(130)
     if as_json:
         click.echo(json.dumps(summary.to_json(), indent=2))
     else:

@@ -21,12 +21,14 @@ BAKER_SMALL = ["ingest.examples=2000", "ingest.eval_examples=500", "trainer.mode
                "evaluator.min_accuracy=0.99"]
 
 
-def run_baker(root: Path, *overrides: str) -> tuple[int, dict, str]:
-    """`tfxflow run pipelines/baker.yaml --json` at `root` with BAKER_SMALL and `overrides`."""
-    args = [TFXFLOW, "run", "pipelines/baker.yaml", "--json", "--set", f"run.root={root}"]
+def run_baker(root: Path, *overrides: str, project: Path = REPO) -> tuple[int, dict, str]:
+    """`tfxflow run pipelines/baker.yaml --json` at `root` with BAKER_SMALL and `overrides`, run with the
+    code of `project` (a copy of this project: its modules are imported, not the installed ones)."""
+    command = [TFXFLOW] if project == REPO else [sys.executable, "-c", "from pipelines.cli import main; main()"]
+    args = [*command, "run", "pipelines/baker.yaml", "--json", "--set", f"run.root={root}"]
     for override in [*BAKER_SMALL, *overrides]:
         args += ["--set", override]
-    done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=900)
+    done = subprocess.run(args, capture_output=True, text=True, cwd=project, timeout=900)
     summary = json.loads(done.stdout) if done.stdout.strip() else {}
     return done.returncode, summary, done.stderr
 

@@ -92,18 +92,29 @@ def test_staging_left_by_a_crash_is_removed_by_the_next_push(model, tmp_path):
     assert [p.name for p in serving.iterdir()] == [os.path.basename(pushed)]
 
 
-def test_interrupted_copy_leaves_only_a_hidden_staging_directory(model, tmp_path, monkeypatch):
+@pytest.mark.parametrize("failing", ["copy_dir", "write_extras", "rename"])
+def test_a_failed_push_removes_its_own_staging_copy_at_once_and_retries_succeed(model, tmp_path, monkeypatch,
+                                                                                failing):
     from components.atomic_pusher import executor
 
-    def crash(source, destination):
-        os.makedirs(os.path.join(destination, "variables"))
-        raise OSError("disk full")
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(executor.io_utils, "copy_dir", crash)
+    def copy_then_fail(source, destination):
+        os.makedirs(os.path.join(destination, "variables"))
+        disk_full()
+
     serving = tmp_path / "serving"
-    with pytest.raises(OSError):
-        publish(str(model), str(serving), record(model))
-    assert all(p.name.startswith(".") for p in serving.iterdir())
+    served = publish(str(model), str(serving), record(model))  # an earlier version, which must stay
+    target = {"copy_dir": (executor.io_utils, copy_then_fail), "write_extras": (executor, disk_full),
+              "rename": (executor.fileio, disk_full)}[failing]
+    for _ in range(3):  # each retry within the hour fails the same way and leaves nothing behind
+        with monkeypatch.context() as patch:
+            patch.setattr(target[0], failing, target[1])
+            with pytest.raises(OSError, match="No space left"):
+                publish(str(model), str(serving), record("a newer model"))
+        assert [p.name for p in serving.iterdir()] == [os.path.basename(served)]
+    assert publish(str(model), str(serving), record("a newer model")) != served  # room again: the push goes through
 
 
 def test_a_recent_staging_copy_of_a_push_in_progress_is_left_alone(model, tmp_path):

@@ -1,14 +1,16 @@
 """The baker pipeline end to end through the `tfxflow` CLI: real TFX, Beam, MLMD, TFDV, TFT, TFMA.
 
 The runs share one root, in order, as a user's would: first run, unchanged rerun, a stricter
-threshold, the schema file edited in place so that the data breaks it.
+threshold, the model code and then the preprocessing code edited, the schema file edited in place
+so that the data breaks it.
 """
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import baker_probabilities, run_baker
+from conftest import REPO, baker_probabilities, run_baker
 
 pytestmark = pytest.mark.e2e
 
@@ -76,8 +78,47 @@ def test_threshold_above_one_is_refused_before_anything_runs(root):
     assert stderr.strip() == "--set evaluator.min_accuracy: Input should be less than or equal to 1, got 1.01"
 
 
+@pytest.fixture(scope="module")
+def project_copy(tmp_path_factory):
+    """A copy of this project whose model code the tests below edit, run with `run_baker(project=...)`."""
+    copy = tmp_path_factory.mktemp("project")
+    for part in ("pipelines", "components", "schemas"):
+        shutil.copytree(REPO / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def kernel_shapes(model_dir: str) -> set[tuple[int, ...]]:
+    import tensorflow as tf
+
+    return {tuple(variable.shape) for variable in tf.saved_model.load(model_dir).trainable_variables}
+
+
+def test_edited_model_code_retrains_and_only_what_depends_on_it_runs(first, root, baker_schema, project_copy):
+    """The run_fn's module edited where it lies: the Trainer runs the new code, Transform stays cached."""
+    code, summary, _ = run_baker(root, f"schema_file={baker_schema}", project=project_copy)
+    assert code == 0 and set(states(summary).values()) == {"cached"}  # an identical copy: nothing to redo
+    model = project_copy / "components" / "baker_model" / "model.py"
+    model.write_text(model.read_text().replace("Conv1D(32, 1,", "Conv1D(33, 1,"))
+    code, summary, _ = run_baker(root, f"schema_file={baker_schema}", project=project_copy)
+    assert code == 0 and summary["blessed"] is True
+    assert {name for name, state in states(summary).items() if state == "ran"} == {"Trainer", "Evaluator", "Pusher"}
+    assert summary["pushed_model"] != first[1]["pushed_model"]
+    assert (1, 64, 33) in kernel_shapes(summary["pushed_model"])  # the edited architecture was trained and pushed
+    assert (1, 64, 32) in kernel_shapes(first[1]["pushed_model"])
+
+
+def test_edited_preprocessing_code_transforms_again(first, root, baker_schema, project_copy):
+    preprocessing = project_copy / "components" / "normalization.py"  # imported by the preprocessing_fn
+    preprocessing.write_text(preprocessing.read_text() + "\n# edited\n")
+    code, summary, _ = run_baker(root, f"schema_file={baker_schema}", project=project_copy)
+    assert code == 0
+    assert {name for name, state in states(summary).items() if state == "ran"} == {
+        "Transform", "Trainer", "Evaluator", "Pusher"}
+
+
 def test_a_schema_edited_in_place_is_checked_again_and_stops_training(first, root, baker_schema):
     """The schema file the earlier runs read, tightened where it lies: not served from cache."""
+    served = sorted((root / "serving").iterdir())
     baker_schema.write_text(baker_schema.read_text().replace("float_domain { min: 0.0 max: 1.0 }",
                                                              "float_domain { min: 0.0 max: 0.5 }"))
     code, summary, stderr = run_baker(root, f"schema_file={baker_schema}")
@@ -88,4 +129,4 @@ def test_a_schema_edited_in_place_is_checked_again_and_stops_training(first, roo
     [failed] = [c for c in summary["components"] if c["state"] == "failed"]
     assert "feature 'x'" in failed["error"] and "Out-of-range values" in failed["error"]
     assert summary["blessed"] is False and summary["pushed_model"] is None
-    assert len(list((root / "serving").iterdir())) == 1
+    assert sorted((root / "serving").iterdir()) == served  # nothing pushed, nothing removed

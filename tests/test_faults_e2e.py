@@ -89,9 +89,10 @@ def test_sigkill_mid_component_then_rerun_resumes_and_pushes_once(tmp_path, comp
     assert summary["pushed_model"] == str(version)
     clean, _ = baker_probabilities(baker_first_run[1]["pushed_model"])
     resumed_probabilities = baker_probabilities(version)[0]
-    # A re-executed ExampleGen writes the same examples in another order (TFX's write_split
+    # Training is deterministic (the same examples in the same order train the same weights), but a
+    # re-executed ExampleGen writes the same examples in another order (TFX's write_split
     # Reshuffles), so the model trained on them is equivalent, not identical to the digit.
-    tolerance = 1e-2 if component == "BakerExampleGen" else 1e-4
+    tolerance = 1e-2 if component == "BakerExampleGen" else 1e-6
     np.testing.assert_allclose(resumed_probabilities, clean, atol=tolerance)
     assert (resumed_probabilities.argmax(axis=1) == clean.argmax(axis=1)).all()
 

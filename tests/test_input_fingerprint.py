@@ -2,12 +2,15 @@
 (components/input_fingerprint/fingerprints.py). For each: the change that must count, and the one
 that must not."""
 import json
+import shutil
+import sys
 
 import numpy as np
 import pytest
 
 from components.atomic_pusher.versions import Record, write_extras
 from components.input_fingerprint.fingerprints import InputError, code_digest, content_digest, fingerprint_inputs
+from conftest import REPO
 
 
 def test_a_file_edited_in_place_gets_a_new_fingerprint(tmp_path):
@@ -68,6 +71,45 @@ def test_code_counts_by_the_source_a_module_runs(package, edited, counts):
     assert (code_digest(["mymodels.model"]) != before) is counts
 
 
+def test_a_missing_module_is_one_line(package):
+    with pytest.raises(InputError, match="^code: module mymodels.gone not found from "):
+        code_digest(["mymodels.gone"])
+
+
+@pytest.fixture
+def project_copy(tmp_path, monkeypatch):
+    """A copy of this project's `components` package, imported from instead of the original."""
+    shutil.copytree(REPO / "components", tmp_path / "components", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [name for name in sys.modules if name == "components" or name.startswith("components.")]:
+        monkeypatch.delitem(sys.modules, name)
+    return tmp_path / "components"
+
+
+@pytest.mark.parametrize("edited, changed", [
+    ("baker_model/model.py", {"trainer_code"}),
+    ("keras_training.py", {"trainer_code"}),
+    ("baker_model/preprocessing.py", {"transform_code"}),
+    ("normalization.py", {"transform_code"}),
+    ("baker_example_gen/sequences.py", {"transform_code", "trainer_code"}),  # both import its feature names
+    ("atomic_pusher/executor.py", set()),  # neither runs it
+])
+def test_an_edited_module_changes_the_fingerprint_of_exactly_the_code_that_runs_it(project_copy, tmp_path, edited,
+                                                                                   changed):
+    settings = dict(ingest="{}", data_uri="", schema_file=str(REPO / "schemas" / "baker" / "schema.pbtxt"),
+                    settings="{}", preprocessing_fn="components.baker_model.preprocessing.preprocessing_fn",
+                    run_fn="components.baker_model.model.run_fn", serving_dir=str(tmp_path / "serving"))
+    before = fingerprint_inputs(**settings)
+    path = project_copy / edited
+    path.write_text(path.read_text().replace("Dense(100)", "Dense(7)") + "\n# edited\n")
+    after = fingerprint_inputs(**settings)
+    differs = {key for key in ("transform_code", "trainer_code") if getattr(after, key) != getattr(before, key)}
+    assert differs == changed
+    assert (after.lineage != before.lineage) is bool(changed)
+    assert (after.data, after.schema) == (before.data, before.schema)
+
+
 def test_the_project_model_code_includes_the_training_helpers_it_imports():
     from components.input_fingerprint.fingerprints import source_files
 
@@ -92,8 +134,9 @@ def inputs(tmp_path):
     schema = tmp_path / "schema.pbtxt"
     schema.write_text("schema")
     settings = dict(ingest=json.dumps({"kind": "x"}), data_uri=str(data), schema_file=str(schema),
-                    settings=json.dumps({"trainer": {"epochs": 1}}), code=["components.mnist_model"],
-                    serving_dir=str(tmp_path / "serving"))
+                    settings=json.dumps({"trainer": {"epochs": 1}}),
+                    preprocessing_fn="components.mnist_model.preprocessing.preprocessing_fn",
+                    run_fn="components.mnist_model.model.run_fn", serving_dir=str(tmp_path / "serving"))
     return settings, fingerprint_inputs(**settings)
 
 

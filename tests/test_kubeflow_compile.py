@@ -87,7 +87,8 @@ def test_content_fingerprints_are_parameters_of_the_tasks_they_concern_and_never
     assert {(task, key): producer["outputParameterKey"] for (task, key), producer in wired.items()} == {
         ("NpzExampleGen", "fingerprint"): "data", ("ImportSchemaGen", "fingerprint"): "schema",
         ("DriftGate", "baseline"): "drift_baseline", ("Evaluator", "served_baseline"): "model_baseline",
-        ("Pusher", "data_fingerprint"): "data", ("Pusher", "lineage"): "lineage"}
+        ("Pusher", "data_fingerprint"): "data", ("Pusher", "lineage"): "lineage",
+        ("Transform", "code_fingerprint"): "transform_code", ("Trainer", "code_fingerprint"): "trainer_code"}
     assert {producer["producerTask"] for producer in wired.values()} == {"InputFingerprint"}  # a task key
     assert tasks["InputFingerprint"]["cachingOptions"] == {"enableCache": False}
     assert all(task["cachingOptions"] == {"enableCache": True} for name, task in tasks.items()

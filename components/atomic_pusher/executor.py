@@ -72,8 +72,9 @@ def publish(
     """Makes the model at `model_path` the newest version in `base_directory`; returns its path.
 
     The copy is written to a hidden sibling first and renamed, so a version directory either does
-    not exist or is complete. If the newest version already holds `record.model` (a rerun after a
-    crash between the rename and MLMD's record), that version is returned and nothing is copied.
+    not exist or is complete; a push that fails removes its hidden copy before the error goes on.
+    If the newest version already holds `record.model` (a rerun after a crash between the rename
+    and MLMD's record), that version is returned and nothing is copied.
     With `keep`, only the newest `keep` versions remain.
     """
     fileio.makedirs(base_directory)
@@ -87,10 +88,15 @@ def publish(
     _remove_stale_staging(base_directory)
     version = max([int(time.time()), *(v + 1 for v in versions)])
     staging = os.path.join(base_directory, f".{version}.partial-{uuid.uuid4().hex[:8]}")
-    io_utils.copy_dir(model_path, staging)
-    write_extras(staging, record, statistics)
     serving_path = os.path.join(base_directory, str(version))
-    fileio.rename(staging, serving_path)
+    try:
+        io_utils.copy_dir(model_path, staging)
+        write_extras(staging, record, statistics)
+        fileio.rename(staging, serving_path)
+    except BaseException:  # a full disk, a lost connection, Ctrl-C: this push's own copy goes at once
+        if fileio.exists(staging):
+            fileio.rmtree(staging)
+        raise
     logging.info("Model published to %s.", serving_path)
     if keep:
         for old in [*versions, version][:-keep]:

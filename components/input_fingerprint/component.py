@@ -11,8 +11,6 @@ constants (pipelines/run.py), which TFX's cache key includes in the same way.
 from __future__ import annotations
 
 import dataclasses
-import json
-from collections.abc import Sequence
 
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import standard_artifacts
@@ -29,24 +27,26 @@ class InputFingerprintSpec(ComponentSpec):
     PARAMETERS = {
         key: ExecutionParameter(type=str)
         for key in (executor.INGEST_KEY, executor.DATA_URI_KEY, executor.SCHEMA_FILE_KEY, executor.SETTINGS_KEY,
-                    executor.CODE_KEY, executor.SERVING_DIR_KEY)
+                    executor.PREPROCESSING_FN_KEY, executor.RUN_FN_KEY, executor.SERVING_DIR_KEY)
     }
     INPUTS = {}
     OUTPUTS = {key: ChannelParameter(type=standard_artifacts.String) for key in OUTPUTS}
 
 
 class InputFingerprint(base_component.BaseComponent):
-    """Outputs `data`, `schema`, `lineage`, `drift_baseline` and `model_baseline` (String artifacts)."""
+    """Outputs `data`, `schema`, `transform_code`, `trainer_code`, `lineage`, `drift_baseline` and
+    `model_baseline` (String artifacts)."""
 
     SPEC_CLASS = InputFingerprintSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-    def __init__(self, ingest: str, data_uri: str, schema_file: str, settings: str, code: Sequence[str],
-                 serving_dir: str):
+    def __init__(self, ingest: str, data_uri: str, schema_file: str, settings: str, preprocessing_fn: str,
+                 run_fn: str, serving_dir: str):
         outputs = {key: OutputChannel(standard_artifacts.String, self, key) for key in OUTPUTS}
         super().__init__(
             spec=InputFingerprintSpec(ingest=ingest, data_uri=data_uri, schema_file=schema_file, settings=settings,
-                                      code=json.dumps(list(code)), serving_dir=serving_dir, **outputs)
+                                      preprocessing_fn=preprocessing_fn, run_fn=run_fn, serving_dir=serving_dir,
+                                      **outputs)
         )
 
     def values(self) -> Fingerprints:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from tfx import types
@@ -15,7 +14,8 @@ INGEST_KEY = "ingest"
 DATA_URI_KEY = "data_uri"
 SCHEMA_FILE_KEY = "schema_file"
 SETTINGS_KEY = "settings"
-CODE_KEY = "code"
+PREPROCESSING_FN_KEY = "preprocessing_fn"
+RUN_FN_KEY = "run_fn"
 SERVING_DIR_KEY = "serving_dir"
 
 
@@ -33,7 +33,8 @@ class Executor(base_executor.BaseExecutor):
             data_uri=exec_properties[DATA_URI_KEY],
             schema_file=exec_properties[SCHEMA_FILE_KEY],
             settings=exec_properties[SETTINGS_KEY],
-            code=json.loads(exec_properties[CODE_KEY]),
+            preprocessing_fn=exec_properties[PREPROCESSING_FN_KEY],
+            run_fn=exec_properties[RUN_FN_KEY],
             serving_dir=exec_properties[SERVING_DIR_KEY],
         )
         for key, value in dataclasses.asdict(found).items():

@@ -2,13 +2,15 @@
 
     found = fingerprint_inputs(ingest='{"kind": "mnist"}', data_uri="gs://acme/mnist.npz",
                                schema_file="schemas/mnist/schema.pbtxt", settings='{"trainer": {...}}',
-                               code=["components.mnist_model"], serving_dir="gs://acme-models/mnist")
-    found.data, found.schema, found.lineage, found.drift_baseline, found.model_baseline
+                               preprocessing_fn="components.mnist_model.preprocessing.preprocessing_fn",
+                               run_fn="components.mnist_model.model.run_fn", serving_dir="gs://acme-models/mnist")
+    found.data, found.schema, found.transform_code, found.trainer_code, found.lineage, found.model_baseline
 
 Orchestrators key their caches on paths and settings, not on what a file holds: new data at the
-same URI would be a cache hit. These fingerprints are parameters of the components they concern
-(ExampleGen, ImportSchemaGen, DriftGate, Evaluator, Pusher), so both TFX's local cache and KFP's
-cache key follow the content. The baselines are the served model, not a resolver's MLMD query:
+same URI, a schema edited in place or an edited model module would be cache hits. These
+fingerprints are parameters of the components they concern (ExampleGen, ImportSchemaGen,
+Transform, Trainer, DriftGate, Evaluator, Pusher), so both TFX's local cache and KFP's cache key
+follow the content. The baselines are the served model, not a resolver's MLMD query:
 - `model_baseline`: the newest served version of another lineage (a model trained from other data,
   schema, code or settings), which the Evaluator compares the candidate with;
 - `drift_baseline`: the newest served version trained on other data, if it holds its training
@@ -50,20 +52,26 @@ class Fingerprints:
 
     data: Parameter
     schema: Parameter
+    transform_code: Parameter  # the preprocessing_fn's module and what it imports from its package
+    trainer_code: Parameter  # the run_fn's module and what it imports from its package
     lineage: Parameter
     drift_baseline: Parameter
     model_baseline: Parameter
 
 
 def fingerprint_inputs(
-    ingest: str, data_uri: str, schema_file: str, settings: str, code: Sequence[str], serving_dir: str
+    ingest: str, data_uri: str, schema_file: str, settings: str, preprocessing_fn: str, run_fn: str,
+    serving_dir: str
 ) -> Fingerprints:
     """Fingerprints of the ingestion (`ingest` settings and the content at `data_uri`, if any), the
-    schema file's content, and the lineage (those plus `settings` and the source of the `code`
-    modules with what they import from their own packages); and the served baselines."""
+    schema file's content, the code of the `preprocessing_fn` and `run_fn` (import paths: their
+    modules and what those import from their own packages), and the lineage (all of those plus the
+    training `settings`); and the served baselines."""
     data = _digest(ingest.encode(), content_digest(data_uri, "ingest.path").encode() if data_uri else b"")
     schema = content_digest(schema_file, "schema_file")
-    lineage = _digest(data.encode(), schema.encode(), settings.encode(), code_digest(code).encode())
+    transform_code = code_digest([preprocessing_fn.rpartition(".")[0]])
+    trainer_code = code_digest([run_fn.rpartition(".")[0]])
+    lineage = _digest(*(value.encode() for value in (data, schema, settings, transform_code, trainer_code)))
     # Each scan reads records newest first and stops at the first match: a long serving history
     # costs a read or two, not one per version.
     model_baseline = next(
@@ -75,7 +83,7 @@ def fingerprint_inputs(
     drift_baseline = ""
     if trained_elsewhere is not None and fileio.exists(trained_elsewhere.statistics):
         drift_baseline = trained_elsewhere.path
-    return Fingerprints(data, schema, lineage, drift_baseline, model_baseline)
+    return Fingerprints(data, schema, transform_code, trainer_code, lineage, drift_baseline, model_baseline)
 
 
 def content_digest(uri: str, key: str) -> str:
@@ -115,6 +123,8 @@ def code_digest(modules: Sequence[str]) -> str:
     """sha256 of the source of `modules` and of every module they import from their own top-level
     packages (so a model's code and the project helpers it uses count; TensorFlow does not)."""
     files = source_files(modules)
+    if not files:
+        raise InputError(f"code: module {', '.join(modules)} not found from {os.getcwd()}")
     return _digest(*(f"{name}\0{_file_digest(str(files[name]))}".encode() for name in sorted(files)))
 
 
