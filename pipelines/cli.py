@@ -76,6 +76,7 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
     capture_logs(log_file, verbose)
     from components.input_fingerprint.fingerprints import InputError
     from components.npz_example_gen.mnist_npz import NpzError
+    from pipelines.metadata_store import StoreError
     from pipelines.run import run_pipeline  # imports TensorFlow: only once the spec is known to be good
 
     def on_start(name: str) -> None:
@@ -92,7 +93,7 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
     try:
         with exit_130_on_ctrl_c(interrupted), exclusive_run(spec.run.root, functools.partial(click.echo, err=True)):
             summary = run_pipeline(spec, on_start, on_end, started=_STARTED)
-    except (NpzError, InputError) as error:  # an input is unreadable, or the MNIST download failed
+    except (NpzError, InputError, StoreError) as error:  # unreadable input or MLMD store; failed MNIST download
         click.echo(str(error), err=True)
         sys.exit(2)
     if as_json:
@@ -175,8 +176,12 @@ def runs(spec_file: Path, overrides: tuple[str, ...], as_json: bool) -> None:
     spec = _load(spec_file, overrides)
     _quiet_tensorflow()
     from pipelines.history import list_runs
+    from pipelines.metadata_store import StoreError
 
-    records = list_runs(spec)
+    try:
+        records = list_runs(spec)
+    except StoreError as error:
+        _fail(str(error))
     if as_json:
         click.echo(json.dumps([record.to_json() for record in records], indent=2))
         return

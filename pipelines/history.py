@@ -14,6 +14,7 @@ from tfx.orchestration import metadata
 
 from components.atomic_pusher.versions import newest_version
 from components.drift_gate.executor import DRIFT_KEY
+from pipelines.metadata_store import check_store
 from pipelines.spec import PipelineSpec, location_text
 from pipelines.summary import candidate_metrics
 
@@ -39,10 +40,14 @@ class RunRecord:
 
 
 def list_runs(spec: PipelineSpec) -> list[RunRecord]:
-    """Every run of the pipeline in `<run.root>/metadata.sqlite`, newest first (none if no store)."""
+    """Every run of the pipeline in `<run.root>/metadata.sqlite`, newest first (none if no store).
+
+    Raises StoreError when the store cannot be read.
+    """
     path = spec.run.root / "metadata.sqlite"
     if not path.is_file():
         return []
+    check_store(path)
     store = mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(str(path)))
     nodes = _node_of_execution(store, spec.name)
     served = newest_version(location_text(spec.pusher.serving_dir))

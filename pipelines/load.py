@@ -3,7 +3,8 @@
     spec = load_spec("pipelines/baker.yaml", ["trainer.epochs=1"])
 
 Errors name the file, the line (where the key is in the file) and the dotted key path:
-``pipelines/baker.yaml:7: trainer.epochs: expected a number >= 1, got -1``.
+``pipelines/baker.yaml:7: trainer.epochs: expected a number >= 1, got -1``, or the `--set` that
+set the value: ``--set trainer.epochs: ...``.
 """
 from __future__ import annotations
 
@@ -27,6 +28,39 @@ class SpecError(ValueError):
     """A pipeline file or override that cannot be used; each line of the message is one problem."""
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last one silently),
+    and integers Python will not convert, as YAML errors at their line.
+
+        data = yaml.load("epochs: 1\nepochs: 2\n", Loader=UniqueKeyLoader)   # ConstructorError at line 2
+    """
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError as error:  # over 4300 digits (sys.get_int_max_str_digits)
+            raise yaml.constructor.ConstructorError(
+                problem=str(error).split(";")[0], problem_mark=node.start_mark
+            ) from None
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *defaults` may repeat keys by design; other node kinds PyYAML refuses itself
+            key = self.construct_object(key_node)
+            if key in first:
+                raise yaml.constructor.ConstructorError(
+                    problem=f"duplicate key {key!r} (first at line {first[key].start_mark.line + 1})",
+                    problem_mark=key_node.start_mark,
+                )
+            first[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", UniqueKeyLoader.construct_yaml_int)
+
+
 def load_spec(path: str | Path, overrides: Iterable[str] = ()) -> PipelineSpec:
     """Reads, overrides and validates the pipeline file at `path`."""
     path = Path(path)
@@ -39,23 +73,24 @@ def load_spec(path: str | Path, overrides: Iterable[str] = ()) -> PipelineSpec:
         reason = getattr(error, "strerror", None) or error
         raise SpecError(f"{path}: cannot read the pipeline file ({reason})") from None
     try:
-        tree = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = UniqueKeyLoader(text)
+        tree = loader.get_single_node()
         if _expanded_size(tree) > MAX_NODES:
             raise SpecError(
                 f"{path}: expands to over {MAX_NODES:,} values (aliases included); expected a few dozen settings"
             )
-        data = yaml.safe_load(text)
+        data = loader.construct_document(tree) if tree is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise SpecError(f"{where}: not valid YAML: {getattr(error, 'problem', None) or error}") from None
+        raise SpecError(f"{where}: not valid YAML: {_problem(error)}") from None
     if not isinstance(data, dict):
         raise SpecError(f"{path}: expected a mapping of settings (name:, ingest:, ...) at the top level")
-    overridden = {apply_override(data, override) for override in overrides}
+    overridden = [(apply_override(data, override).split("."), override) for override in overrides]
     try:
         return PipelineSpec.model_validate(data)
     except ValidationError as error:
-        lines = [_error_line(path, tree, overridden, item) for item in error.errors()]
+        lines = [_error_line(path, tree, data, overridden, item) for item in error.errors()]
         raise SpecError("\n".join(lines)) from None
 
 
@@ -72,6 +107,11 @@ def _expanded_size(tree: yaml.Node | None) -> int:
     return count
 
 
+def _problem(error: yaml.YAMLError) -> str:
+    """What is wrong, in one line (a ReaderError, e.g. for a NUL byte, has no `problem`)."""
+    return " ".join(str(getattr(error, "problem", None) or error).split())
+
+
 def apply_override(data: dict[str, Any], override: str) -> str:
     """Sets `a.b.c=VALUE` (VALUE read as YAML) in `data`; returns the dotted key."""
     key, sep, raw = override.partition("=")
@@ -79,9 +119,9 @@ def apply_override(data: dict[str, Any], override: str) -> str:
     if not sep or not all(parts):
         raise SpecError(f"--set {override}: expected KEY=VALUE with a dotted KEY, e.g. trainer.epochs=1")
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
-        raise SpecError(f"--set {override}: the value is not valid YAML") from None
+        value = yaml.load(raw, Loader=UniqueKeyLoader)
+    except yaml.YAMLError as error:
+        raise SpecError(f"--set {override}: the value is not valid YAML ({_problem(error)})") from None
     node = data
     for depth, part in enumerate(parts[:-1]):
         node = node.setdefault(part, {})
@@ -91,8 +131,11 @@ def apply_override(data: dict[str, Any], override: str) -> str:
     return ".".join(parts)
 
 
-def _error_line(path: Path, tree: yaml.Node | None, overridden: set[str], error: dict[str, Any]) -> str:
-    keys = _key_path(tree, error["loc"])
+def _error_line(
+    path: Path, tree: yaml.Node | None, data: dict[str, Any], overrides: list[tuple[list[str], str]],
+    error: dict[str, Any],
+) -> str:
+    keys, tag = _key_path(data, error["loc"])
     message = error["msg"].removeprefix("Value error, ")
     if not keys:  # a check across sections names its key at the start of its message
         match = re.match(r"([\w.]+): (.*)", message)
@@ -102,46 +145,46 @@ def _error_line(path: Path, tree: yaml.Node | None, overridden: set[str], error:
         keys = [*keys, error["ctx"]["discriminator"].strip("'")]
     dotted = ".".join(keys) or "(top level)"
     if error["type"] == "extra_forbidden":
-        message = "unknown key"
+        message = f"unknown key for kind {tag!r}" if tag else "unknown key"
     elif error["type"] in ("missing", "union_tag_not_found"):
         message = "required key is missing"
     elif error["type"] == "union_tag_invalid":
         message = f"expected one of {error['ctx']['expected_tags']}, got {error['ctx']['tag']!r}"
     elif "input" in error and error["type"] != "value_error":
         message = f"{message}, got {error['input']!r}"
-    if any(dotted == key or dotted.startswith(f"{key}.") for key in overridden):
-        return f"--set {dotted}: {message}"
-    return f"{path}:{_line_of(tree, keys)}: {dotted}: {message}"
+    line, found = _line_of(tree, keys)
+    # The last --set on the error's path, or that made the part of the path the file lacks (a section a
+    # --set created, in which a required key is missing): that value came from the command line.
+    for override_keys, override in reversed(overrides):
+        shared = min(len(override_keys), len(keys), found + 1)
+        if keys and override_keys[:shared] == keys[:shared]:
+            return f"--set {dotted}: {message}" if override_keys == keys else f"--set {override}: {dotted}: {message}"
+    return f"{path}:{line}: {dotted}: {message}"
 
 
-def _key_path(tree: yaml.Node | None, loc: tuple[Any, ...]) -> list[str]:
-    """The loc of a pydantic error as the keys a person wrote (drops union tags such as 'baker')."""
+def _key_path(data: Any, loc: tuple[Any, ...]) -> tuple[list[str], str | None]:
+    """The loc of a pydantic error as the keys a person wrote, and the union tag it dropped (the
+    'baker' of ('ingest', 'baker', 'seed'), read from the data's `kind`)."""
     keys: list[str] = []
-    node = tree
+    tag = None
     for part in loc:
-        part = str(part)
-        if isinstance(node, yaml.MappingNode):
-            children = {key.value: value for key, value in node.value}
-            if part not in children and children.get("kind") is not None and children["kind"].value == part:
-                continue
-            node = children.get(part)
-        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
-            node = node.value[int(part)]
-        else:
-            node = None
-        keys.append(part)
-    return keys
+        if isinstance(data, dict) and part not in data and data.get("kind") == part:
+            tag = part
+            continue
+        data = data.get(part) if isinstance(data, dict) else None
+        keys.append(str(part))
+    return keys, tag
 
 
-def _line_of(tree: yaml.Node | None, keys: list[str]) -> int:
-    """The line of the deepest of `keys` present in the file (1 when none is)."""
+def _line_of(tree: yaml.Node | None, keys: list[str]) -> tuple[int, int]:
+    """The line of the deepest of `keys` present in the file (1 when none is), and how many are."""
     line, node = 1, tree
-    for part in keys:
+    for found, part in enumerate(keys):
         if not isinstance(node, yaml.MappingNode):
-            break
+            return line, found
         match = [(key, value) for key, value in node.value if key.value == part]
         if not match:
-            break
+            return line, found
         key, node = match[0]
         line = key.start_mark.line + 1
-    return line
+    return line, len(keys)

@@ -23,6 +23,7 @@ from tfx.proto.orchestration import pipeline_pb2
 
 from components.input_fingerprint.fingerprints import fingerprint_inputs
 from pipelines.build import fingerprint_settings, local_pipeline
+from pipelines.metadata_store import check_store
 from pipelines.spec import PipelineSpec
 from pipelines.summary import ComponentReport, RunSummary, summarize
 
@@ -84,9 +85,10 @@ def run_pipeline(
     """Fingerprints what the run depends on, runs the spec's pipeline locally and summarizes it from MLMD.
 
     `wall_seconds` counts from `started` (a time.perf_counter() reading; default: now). Raises
-    InputError when an input cannot be read.
+    InputError when an input cannot be read, StoreError when `<run.root>/metadata.sqlite` cannot.
     """
     started = time.perf_counter() if started is None else started
+    check_store(spec.run.root / "metadata.sqlite")
     pipeline = local_pipeline(spec, fingerprint_inputs(**fingerprint_settings(spec)))
     runner = ReportingDagRunner(on_start, on_end)
     runner.run(pipeline)

@@ -6,7 +6,8 @@ A whole file can be as small as::
     ingest: {kind: baker}
 
 Every other section has defaults. Paths are relative to the directory tfxflow is run from.
-Unknown keys, wrong types and out-of-range values are refused (see `pipelines.load`).
+Unknown keys, wrong types, values beyond what the components take and a `schema_file` that is not a
+TFDV schema are refused (see `pipelines.load`).
 """
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import (
+    AfterValidator, AllowInfNan, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, model_validator,
+)
 
 from pipelines.cron import check_cron
 
@@ -33,6 +36,17 @@ SCHEMES = ("gs", "file")
 # Kubeflow Pipelines' rule for pipeline names, which its API server checks on upload
 # (backend/src/apiserver/common/utils.go, pipelineNamePattern).
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,127}$"
+# trainer.seed goes to tf.keras.utils.set_random_seed, whose np.random.seed takes [0, 2**32). ingest.seed
+# seeds numpy's SeedSequence (any size) but travels as an int64 in MLMD and as a float64 in KFP's
+# pipeline spec (exact below 2**53); it gets the same range.
+MAX_SEED = 2**32 - 1
+# The Trainer holds both splits in memory as float32 tensors (components/keras_training.py), so
+# (examples + eval_examples) x length values must fit in RAM; 10**10 is 40 GB. BakerExampleGen itself
+# generates 1000-example shards, one at a time per worker.
+MAX_EXAMPLES = 10**8
+MAX_VALUES = 10**10
+# A TFDV schema of thousands of features is well under this; protobuf's text parser reads about 1 MB/s.
+MAX_SCHEMA_BYTES = 4 * 2**20
 
 
 def check_scheme(value: str) -> str:
@@ -65,6 +79,49 @@ def Location(what: str, must_exist: bool = True) -> Any:  # noqa: N802  (used as
     return Annotated[Union[str, Path], PlainValidator(check)]
 
 
+def _number(value: Any) -> Any:
+    # YAML reads yes, no, on and off as booleans, which pydantic would take as 1 and 0.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_number)]
+Float = Annotated[float, AllowInfNan(False), BeforeValidator(_number)]
+
+
+def check_schema(location: str | Path) -> str | Path:
+    """`location` if it is a URI (read where it is used) or a local TFDV schema in protobuf text format
+    with at least one feature; else one line naming the file and what was expected.
+
+        check_schema(Path("schemas/baker/schema.pbtxt"))   # returns the path: the curated schema parses
+    """
+    if isinstance(location, str):
+        return location
+    # Imported here, not at the top: 90 ms that `tfxflow validate` of a file without schema_file skips.
+    from google.protobuf import text_format
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    expected = "expected a Schema in protobuf text format such as schemas/baker/schema.pbtxt"
+    try:
+        with location.open("rb") as file:
+            data = file.read(MAX_SCHEMA_BYTES + 1)
+    except OSError as error:
+        raise ValueError(f"{location}: cannot read the schema file ({error.strerror})") from None
+    if len(data) > MAX_SCHEMA_BYTES:
+        raise ValueError(f"{location}: over {MAX_SCHEMA_BYTES:,} bytes; {expected}")
+    try:
+        schema = text_format.Parse(data.decode("utf-8"), schema_pb2.Schema())
+    except UnicodeDecodeError:
+        raise ValueError(f"{location}: not a TFDV schema (not UTF-8 text); {expected}") from None
+    except text_format.ParseError as error:
+        reason = re.sub(r"^(\d+):(\d+) : ", r"line \1:\2: ", str(error))[:200].rstrip(".")
+        raise ValueError(f"{location}: not a TFDV schema (text format): {reason}; {expected}") from None
+    if not schema.feature:
+        raise ValueError(f"{location}: a TFDV schema with no features; {expected}")
+    return location
+
+
 def location_text(location: str | Path) -> str:
     """A Location as TFX takes it: the URI itself, or the local path made absolute."""
     return location if isinstance(location, str) else str(location.resolve())
@@ -87,10 +144,21 @@ class BakerIngest(Section):
     """Generated sequences: uniform noise (label 0) or baker-map orbits x -> 3x mod 1 (label 1)."""
 
     kind: Literal["baker"] = "baker"
-    examples: int = Field(20000, ge=2, description="training examples")
-    eval_examples: int = Field(2000, ge=2, description="evaluation examples")
-    length: int = Field(100, ge=2, le=100_000, description="values per sequence")
-    seed: int = Field(0, ge=0)
+    examples: Int = Field(20000, ge=2, le=MAX_EXAMPLES, description="training examples")
+    eval_examples: Int = Field(2000, ge=2, le=MAX_EXAMPLES, description="evaluation examples")
+    # A shard of 1000 sequences is generated in memory as float64: 800 MB at the longest.
+    length: Int = Field(100, ge=2, le=100_000, description="values per sequence")
+    seed: Int = Field(0, ge=0, le=MAX_SEED)
+
+    @model_validator(mode="after")
+    def _fits_in_memory(self) -> BakerIngest:
+        values = (self.examples + self.eval_examples) * self.length
+        if values > MAX_VALUES:
+            raise ValueError(
+                f"(examples + eval_examples) x length is {values:,} values; expected at most {MAX_VALUES:,} "
+                f"(the Trainer holds both splits in memory, 4 bytes a value)"
+            )
+        return self
 
 
 class MnistIngest(Section):
@@ -117,17 +185,18 @@ class TrainerSettings(Section):
     """The Keras model and how long and how it trains."""
 
     model: str = "mlp"
-    epochs: int = Field(10, ge=1, le=10_000)
-    batch_size: int = Field(32, ge=1, le=1_000_000)
-    learning_rate: float = Field(1e-3, gt=0, le=10)
-    seed: int = Field(0, ge=0, description="weight initialization and shuffling")
+    epochs: Int = Field(10, ge=1, le=10_000)
+    # A batch larger than the training split is one short batch per epoch (tf.data keeps the remainder).
+    batch_size: Int = Field(32, ge=1, le=1_000_000)
+    learning_rate: Float = Field(1e-3, gt=0, le=10)
+    seed: Int = Field(0, ge=0, le=MAX_SEED, description="weight initialization and shuffling")
 
 
 class EvaluatorSettings(Section):
     """When the Evaluator (TFMA) blesses a model."""
 
-    min_accuracy: float = Field(0.5, ge=0, le=1)
-    max_accuracy_drop: float = Field(
+    min_accuracy: Float = Field(0.5, ge=0, le=1)
+    max_accuracy_drop: Float = Field(
         0.01, ge=0, le=1, description="how much less accurate than the served model a new one may be"
     )
 
@@ -138,7 +207,8 @@ class PusherSettings(Section):
     serving_dir: Location("serving directory", must_exist=False) | None = Field(
         None, description="default: <run.root>/serving"
     )
-    keep: int | None = Field(None, ge=1, description="versions to retain (newest first); default: all")
+    # No upper bound: the Pusher slices its list of versions with it.
+    keep: Int | None = Field(None, ge=1, description="versions to retain (newest first); default: all")
 
 
 class BeamSettings(Section):
@@ -164,7 +234,8 @@ class ScheduleSettings(Section):
     cron: Annotated[str, AfterValidator(check_cron)] = Field(
         description="KFP's 6-field cron, seconds first, e.g. '0 0 3 * * *' (03:00 every day)"
     )
-    max_concurrency: int = Field(1, ge=1, le=10, description="runs of this schedule that may run at once")
+    # KFP's API server refuses other values (backend/src/apiserver/server/job_server.go: "Support 1-10").
+    max_concurrency: Int = Field(1, ge=1, le=10, description="runs of this schedule that may run at once")
     no_catchup: bool = Field(True, description="after a pause, start one run now instead of every missed one")
 
 
@@ -211,7 +282,7 @@ class PipelineSpec(Section):
 
     name: Annotated[str, PlainValidator(_pipeline_name)]
     ingest: Ingest
-    schema_file: Location("schema file") | None = Field(
+    schema_file: Annotated[Location("schema file"), AfterValidator(check_schema)] | None = Field(
         None, description="default: the curated schemas/<kind>/schema.pbtxt"
     )
     run: RunSettings = RunSettings()

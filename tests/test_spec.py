@@ -126,7 +126,7 @@ def test_mnist_errors_name_keys_inside_the_ingest_kind(write_spec):
     )
     assert problems(path) == [
         f"{path}:4: ingest.path: expected an existing .npz file, nowhere.npz is not one",
-        f"{path}:5: ingest.shuffle: unknown key",
+        f"{path}:5: ingest.shuffle: unknown key for kind 'mnist'",
     ]
     [line] = problems(write_spec("name: mnist\ningest: {kind: mnist}\ntrainer:\n  model: conv\n"))
     assert line.endswith(":4: trainer.model: 'conv' is not a mnist model; expected one of mlp, cnn")
@@ -186,3 +186,101 @@ def test_pipeline_names_kfp_refuses_are_refused_with_its_rule(write_spec, name):
     assert line == (f"--set name: {name!r} is not a valid pipeline name; expected lowercase letters, digits and "
                     "'-', starting with a letter or digit, at most 128 characters (Kubeflow Pipelines' rule "
                     "^[a-z0-9][a-z0-9-]{0,127}$)")
+
+
+def validate(*args):
+    """`tfxflow validate ARGS`: (exit code, stderr lines)."""
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    result = CliRunner().invoke(main, ["validate", *map(str, args)])
+    return result.exit_code, result.stderr.splitlines()
+
+
+def test_settings_that_failed_mid_run_are_refused_by_validate(write_spec):
+    """The issue's cases: each passed `tfxflow validate` and failed a minute into the run."""
+    baker = REPO / "pipelines" / "baker.yaml"
+    passwd = write_spec("root:x:0:0:root:/root:/bin/bash\n", "passwd")
+    assert validate(baker, "--set", "trainer.seed=99999999999999999999999") == (2, [
+        "--set trainer.seed: Input should be less than or equal to 4294967295, got 99999999999999999999999"])
+    assert validate(baker, "--set", "ingest.examples=99999999999999999999") == (2, [
+        "--set ingest.examples: Input should be less than or equal to 100000000, got 99999999999999999999"])
+    path = write_spec(f"name: baker\ningest: {{kind: baker}}\nschema_file: {passwd}\n")
+    assert validate(path) == (2, [
+        f"{path}:3: schema_file: {passwd}: not a TFDV schema (text format): line 1:1: Message type "
+        '"tensorflow.metadata.v0.Schema" has no field named "root"; expected a Schema in protobuf text format '
+        "such as schemas/baker/schema.pbtxt"])
+    path = write_spec(MINIMAL + "trainer:\n  epochs: 3\n  batch_size: 8\n  epochs: 5\n")
+    assert validate(path) == (2, [f"{path}:7: not valid YAML: duplicate key 'epochs' (first at line 5)"])
+
+
+@pytest.mark.parametrize(
+    "override",
+    ["trainer.seed=4294967295", "ingest.seed=4294967295", "trainer.seed=0", "trainer.epochs=10000",
+     "trainer.batch_size=1000000", "trainer.learning_rate=10", "trainer.learning_rate=1e-3", "ingest.length=100000",
+     "ingest={kind: baker, examples: 100000000, eval_examples: 100000000, length: 50}", "ingest.examples=2",
+     "evaluator.min_accuracy=0", "evaluator.min_accuracy=1", "evaluator.max_accuracy_drop=1",
+     "pusher.keep=1", "pusher.keep=1000000000000", "kubeflow.schedule={cron: '0 0 3 * * *', max_concurrency: 10}"],
+)
+def test_the_largest_and_smallest_usable_values_are_accepted(write_spec, override):
+    load_spec(write_spec(MINIMAL), [override])
+
+
+@pytest.mark.parametrize(
+    "override, expected",
+    [
+        ("trainer.seed=4294967296", "--set trainer.seed: Input should be less than or equal to 4294967295"),
+        ("ingest.seed=4294967296", "--set ingest.seed: Input should be less than or equal to 4294967295"),
+        ("trainer.seed=-1", "--set trainer.seed: Input should be greater than or equal to 0"),
+        ("ingest.examples=100000001", "--set ingest.examples: Input should be less than or equal to 100000000"),
+        ("ingest.eval_examples=100000001",
+         "--set ingest.eval_examples: Input should be less than or equal to 100000000"),
+        ("ingest.length=100001", "--set ingest.length: Input should be less than or equal to 100000"),
+        ("ingest={kind: baker, examples: 100000, length: 100000}",
+         "--set ingest: (examples + eval_examples) x length is 10,200,000,000 values; expected at most "
+         "10,000,000,000 (the Trainer holds both splits in memory, 4 bytes a value)"),
+        ("trainer.epochs=10001", "--set trainer.epochs: Input should be less than or equal to 10000"),
+        ("trainer.batch_size=1000001", "--set trainer.batch_size: Input should be less than or equal to 1000000"),
+        ("trainer.learning_rate=0", "--set trainer.learning_rate: Input should be greater than 0"),
+        ("trainer.learning_rate=.inf", "--set trainer.learning_rate: Input should be a finite number"),
+        ("evaluator.min_accuracy=.nan", "--set evaluator.min_accuracy: Input should be a finite number"),
+        ("pusher.keep=0", "--set pusher.keep: Input should be greater than or equal to 1"),
+        ("trainer.epochs=yes", "--set trainer.epochs: expected a number, got True"),
+        ("evaluator.min_accuracy=on", "--set evaluator.min_accuracy: expected a number, got True"),
+        ("trainer.seed=1.5", "--set trainer.seed: Input should be a valid integer, got a number with a fractional"),
+    ],
+)
+def test_values_beyond_what_the_components_take_are_refused(write_spec, override, expected):
+    [line] = problems(write_spec(MINIMAL), [override])
+    assert line.startswith(expected)
+
+
+def test_a_schedule_kfp_refuses_is_refused(write_spec):
+    [line] = problems(write_spec(MINIMAL), ["kubeflow.schedule={cron: '0 0 3 * * *', max_concurrency: 11}"])
+    assert line.endswith("kubeflow.schedule.max_concurrency: Input should be less than or equal to 10, got 11")
+
+
+@pytest.mark.parametrize("schema", sorted((REPO / "schemas").glob("*/schema.pbtxt")), ids=lambda path: path.parent.name)
+def test_every_curated_schema_is_accepted_as_a_schema_file(write_spec, schema):
+    assert load_spec(write_spec(MINIMAL), [f"schema_file={schema}"]).schema_file == schema
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"", "a TFDV schema with no features"),
+        (b"# only a comment\n", "a TFDV schema with no features"),
+        (b'feature { name: "x" type: FLOATY }\n', 'not a TFDV schema (text format): line 1:27: \'feature { name: "x" '
+                                                  'type: FLOATY }\': Enum type "tensorflow.metadata.v0.FeatureType" '
+                                                  "has no value named FLOATY"),
+        (b"feature {\n  name: 'x'\n", 'not a TFDV schema (text format): line 2:9: Expected "}"'),
+        (b"\x08\x01\xff\xfe", "not a TFDV schema (not UTF-8 text)"),
+    ],
+)
+def test_a_schema_file_that_is_not_a_schema_is_refused_naming_it(write_spec, tmp_path, content, expected):
+    schema = tmp_path / "schema.pbtxt"
+    schema.write_bytes(content)
+    [line] = problems(write_spec(MINIMAL), [f"schema_file={schema}"])
+    assert line == (f"--set schema_file: {schema}: {expected}; expected a Schema in protobuf text format such as "
+                    "schemas/baker/schema.pbtxt")

@@ -54,3 +54,48 @@ def test_a_file_that_is_not_text_is_one_line(tmp_path):
     with pytest.raises(SpecError) as refused:
         load_spec(path)
     assert str(refused.value).startswith(f"{path}: cannot read the pipeline file") and "\n" not in str(refused.value)
+
+
+def test_a_huge_schema_file_is_refused_without_reading_it(write_spec, tmp_path):
+    schema = tmp_path / "schema.pbtxt"
+    with schema.open("wb") as file:
+        file.truncate(10 * 2**30)  # 10 GB, sparse
+    tracemalloc.start()
+    started = time.perf_counter()
+    with pytest.raises(SpecError) as refused:
+        load_spec(write_spec("name: baker\ningest: {kind: baker}\n"), [f"schema_file={schema}"])
+    seconds, (_, peak) = time.perf_counter() - started, tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert str(refused.value) == (f"--set schema_file: {schema}: over 4,194,304 bytes; expected a Schema in protobuf "
+                                  "text format such as schemas/baker/schema.pbtxt")
+    assert seconds < 5 and peak < 20 * 2**20
+
+
+def test_a_schema_error_quoting_a_huge_line_stays_one_short_line(write_spec, tmp_path):
+    schema = tmp_path / "schema.pbtxt"
+    schema.write_text('feature { name: "' + "x" * 3_000_000 + '" type: FLOATY }')
+    with pytest.raises(SpecError) as refused:
+        load_spec(write_spec("name: baker\ningest: {kind: baker}\n"), [f"schema_file={schema}"])
+    assert len(str(refused.value)) < 500 and "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize("override", ["ingest.examples=99999999999999999999", f"ingest.length={10**100}",
+                                      f"ingest.seed={10**400}", f"trainer.epochs={'9' * 4000}"])
+def test_absurd_numbers_are_refused_at_once(write_spec, override):
+    started = time.perf_counter()
+    with pytest.raises(SpecError) as refused:
+        load_spec(write_spec("name: baker\ningest: {kind: baker}\n"), [override])
+    assert time.perf_counter() - started < 1 and str(refused.value).startswith(f"--set {override.split('=')[0]}: ")
+
+
+def test_integers_python_will_not_convert_are_a_yaml_error_at_their_line(write_spec):
+    digits = "9" * 5000
+    path = write_spec(f"name: baker\ningest: {{kind: baker}}\ntrainer: {{epochs: {digits}}}\n")
+    with pytest.raises(SpecError) as refused:
+        load_spec(path)
+    assert str(refused.value) == (f"{path}:3: not valid YAML: Exceeds the limit (4300) for integer string "
+                                  "conversion: value has 5000 digits")
+    with pytest.raises(SpecError) as refused:
+        load_spec(write_spec("name: baker\ningest: {kind: baker}\n"), [f"trainer.epochs={digits}"])
+    assert str(refused.value) == (f"--set trainer.epochs={digits}: the value is not valid YAML (Exceeds the limit "
+                                  "(4300) for integer string conversion: value has 5000 digits)")

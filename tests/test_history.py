@@ -1,0 +1,21 @@
+"""`tfxflow runs` (pipelines/history.py) on a store it cannot read: one line, exit 2, how to recover."""
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from pipelines.cli import main
+
+pytestmark = pytest.mark.faults
+
+
+def test_runs_refuses_a_corrupt_store_in_one_line(tmp_path):
+    store = tmp_path / "metadata.sqlite"
+    store.write_bytes(os.urandom(50_000))
+    result = CliRunner().invoke(main, ["runs", str(REPO / "pipelines" / "baker.yaml"), "--set", f"run.root={tmp_path}"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"{store}: not a readable MLMD store (file is not a database); move it aside to start a new history "
+        f"(the serving directory is kept): mv {store} {store}.bad\n"
+    )
