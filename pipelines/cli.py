@@ -111,20 +111,31 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
 @click.option("--input", "inputs", required=True, multiple=True, type=click.Path(path_type=Path), help="npz or PNG.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
 def predict(model_dir: Path, inputs: tuple[Path, ...], as_json: bool) -> None:
-    """Classify MNIST images (an npz of x_test-like images, or 28x28 PNGs) with a pushed model."""
+    """Classify MNIST images (an npz of x_test-like images, or 28x28 PNGs) with a pushed model.
+
+    Every input is checked before the model loads; results are printed a batch at a time, and an
+    image changed for the model (inverted, or read from its alpha channel) gets a notice on stderr.
+    """
     _quiet_tensorflow()
     from components.npz_example_gen.mnist_npz import NpzError
     from pipelines import predict as predicting
 
     try:
-        names, images = predicting.read_images(list(inputs))
-        results = predicting.predict(predicting.load_model(model_dir), images)
+        checked = predicting.read_inputs(list(inputs))
+        model = predicting.load_model(model_dir)
+        for batch in predicting.batches(checked):
+            results = predicting.predict(model, batch.images)
+            notices = batch.notices()
+            if notices:
+                click.echo("\n".join(f"notice: {notice}" for notice in notices), err=True)
+            lines = []
+            for name, inverted, (digit, probability) in zip(batch.names, batch.inverted, results, strict=True):
+                line = {"input": name, "digit": digit, "probability": round(probability, 4), "inverted": bool(inverted)}
+                lines.append(json.dumps(line) if as_json else f"{name}: {digit} (p={probability:.3f})")
+            click.echo("\n".join(lines))
     except (predicting.PredictError, NpzError) as error:
         click.echo(str(error), err=True)
         sys.exit(2)
-    for name, (digit, probability) in zip(names, results, strict=True):
-        line = {"input": name, "digit": digit, "probability": round(probability, 4)}
-        click.echo(json.dumps(line) if as_json else f"{name}: {digit} (p={probability:.3f})")
 
 
 @main.command()

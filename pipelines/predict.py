@@ -1,42 +1,116 @@
 """Predictions from a pushed MNIST model on raw images: an npz of images or 28x28 PNG files.
 
-    model = load_model(Path("runs/mnist/serving"))          # a version directory or the newest one
-    names, images = read_images([Path("digits.npz"), Path("seven.png")])
-    for name, (digit, probability) in zip(names, predict(model, images)): ...
+    inputs = read_inputs([Path("digits.npz"), Path("seven.png")])  # all checked first; PNGs decoded
+    model = load_model(Path("runs/mnist/serving"))                  # a version directory or the newest one
+    for batch in batches(inputs):                                   # npz images read BATCH at a time
+        for name, (digit, probability) in zip(batch.names, predict(model, batch.images)): ...
 
-The model's own serving signature parses, normalizes and classifies, exactly as in serving.
+The model's own serving signature parses, normalizes and classifies, exactly as in serving. It is
+given digits as MNIST draws them, light on a dark background: an image with a light border is
+inverted, and a PNG whose digit is drawn only in its alpha channel is read from that channel;
+`Batch.notices()` says which.
 """
 from __future__ import annotations
 
-import zipfile
+import itertools
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from components.npz_example_gen.mnist_npz import IMAGE_SHAPE, check_images, to_serialized_examples
+from components.npz_example_gen.mnist_npz import IMAGE_SHAPE, Npz, check_images, to_serialized_examples
 
 # Arrays an npz may hold its images under, in order of preference.
 NPZ_KEYS = ("x_test", "x", "images", "x_train")
+# Images per model call: memory stays at about 10 MB of staging per batch whatever the inputs hold.
+BATCH = 1024
+# Pillow's modes of 16-bit samples (a 16-bit grayscale PNG opens as I;16).
+_SIXTEEN_BIT = {"I", "I;16", "I;16B", "I;16L", "I;16N"}
+_MODES = {"1", "L", "P", "RGB", "RGBA", "LA", "PA", *_SIXTEEN_BIT}
+# The largest spread of gray levels among visible pixels still taken as one colour.
+_ONE_COLOUR = 16
 
 
 class PredictError(ValueError):
     """An input or model that cannot be used; the message is one line."""
 
 
-def read_images(paths: list[Path]) -> tuple[list[str], np.ndarray]:
-    """Names and uint8 N x 28 x 28 images from npz files (x_test-like arrays) and PNG files."""
-    names: list[str] = []
-    images: list[np.ndarray] = []
-    for path in paths:
-        if path.suffix.lower() == ".npz":
-            batch = _npz_images(path)
-            names += [f"{path}[{i}]" for i in range(len(batch))]
-        else:
-            batch = _png_image(path)[None]
-            names.append(str(path))
-        images.append(batch)
-    return names, np.concatenate(images)
+@dataclass(frozen=True)
+class Images:
+    """One checked input: a decoded PNG, or an npz array whose images stay in the file until read."""
+
+    path: Path
+    key: str = ""  # the npz array holding the images
+    pixels: np.ndarray | None = None  # the PNG's, uint8 28 x 28
+    alpha: bool = False  # the PNG's digit was read from its alpha channel
+
+    def pieces(self, rows: int) -> Iterator[tuple[list[str], np.ndarray, np.ndarray]]:
+        """Names, uint8 (n <= rows, 28, 28) images and which were read from alpha, a piece at a time."""
+        if self.pixels is not None:
+            yield [str(self.path)], self.pixels[None], np.array([self.alpha])
+            return
+        with Npz(self.path) as npz:
+            start = 0
+            for images in npz.chunks(npz.member(self.key), rows):
+                names = [f"{self.path}[{i}]" for i in range(start, start + len(images))]
+                yield names, images, np.zeros(len(images), bool)
+                start += len(images)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Images ready for the model, light digits on a dark background, and what was done to them."""
+
+    names: list[str]
+    images: np.ndarray  # uint8 (n, 28, 28)
+    inverted: np.ndarray  # bool (n,): had a light background and was inverted
+    alpha: np.ndarray  # bool (n,): the digit was read from the PNG's alpha channel
+
+    def notices(self) -> list[str]:
+        """One line per change to an image, naming it: `digits.npz[3]: dark digit on a light ...`."""
+        lines = []
+        for name, inverted, alpha in zip(self.names, self.inverted, self.alpha):
+            if alpha:
+                lines.append(f"{name}: the digit is drawn in the alpha channel (one colour); read alpha as the "
+                             "intensity")
+            if inverted:
+                lines.append(f"{name}: dark digit on a light background; inverted (MNIST digits are light on dark)")
+        return lines
+
+
+def read_inputs(paths: list[Path]) -> list[Images]:
+    """Every input checked before anything is predicted: PNGs decoded, npz zip entries and headers read
+    (their images stay in the file). PredictError or NpzError (one line) for the first bad one."""
+    return [_npz_images(path) if path.suffix.lower() == ".npz" else _png_image(path) for path in paths]
+
+
+def batches(inputs: list[Images], size: int = BATCH) -> Iterator[Batch]:
+    """The inputs' images, in order, in batches of at least `size` (but the last) and under `2 * size`, each
+    made `upright`."""
+    pending: list[tuple[list[str], np.ndarray, np.ndarray]] = []
+    count = 0
+    for piece in itertools.chain.from_iterable(images.pieces(size) for images in inputs):
+        pending.append(piece)
+        count += len(piece[0])
+        if count >= size:
+            yield _joined(pending)
+            pending, count = [], 0
+    if pending:
+        yield _joined(pending)
+
+
+def upright(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Images as MNIST draws digits, light on a dark background: those whose border is mostly light
+    are inverted. Returns the images and which were inverted.
+
+        images, inverted = upright(np.full((1, 28, 28), 255, np.uint8))   # all black; inverted == [True]
+    """
+    border = np.concatenate([images[:, 0], images[:, -1], images[:, 1:-1, 0], images[:, 1:-1, -1]], axis=1)
+    inverted = np.median(border, axis=1) > 127
+    return np.where(inverted[:, None, None], 255 - images, images), inverted
 
 
 def load_model(path: Path):  # -> the loaded SavedModel's serving_default signature
@@ -66,6 +140,12 @@ def predict(signature, images: np.ndarray) -> list[tuple[int, float]]:
     return [(int(row.argmax()), float(row.max())) for row in probabilities]
 
 
+def _joined(pieces: list[tuple[list[str], np.ndarray, np.ndarray]]) -> Batch:
+    images, inverted = upright(np.concatenate([images for _, images, _ in pieces]))
+    names = [name for piece_names, _, _ in pieces for name in piece_names]
+    return Batch(names, images, inverted, np.concatenate([alpha for _, _, alpha in pieces]))
+
+
 def _version_directory(path: Path) -> Path:
     if (path / "saved_model.pb").is_file():
         return path
@@ -75,28 +155,49 @@ def _version_directory(path: Path) -> Path:
     return versions[-1]
 
 
-def _npz_images(path: Path) -> np.ndarray:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            found = archive.files
-            key = next((key for key in NPZ_KEYS if key in found), None)
-            images = archive[key] if key else None
-    except (OSError, ValueError, EOFError, AttributeError, zipfile.BadZipFile) as error:
-        raise PredictError(f"{path}: not a readable .npz file of images ({error})") from None
-    if images is None:
-        raise PredictError(f"{path}: no images under {', '.join(NPZ_KEYS)}; found {', '.join(found)}")
-    check_images(path, key, images)  # NpzError: wrong dtype, shape or no images
-    return images
+def _npz_images(path: Path) -> Images:
+    with Npz(path) as npz:  # NpzError: unreadable, or a zip entry or header that cannot hold images
+        key = next((key for key in NPZ_KEYS if key in npz.keys), None)
+        if key is None:
+            raise PredictError(f"{path}: no images under {', '.join(NPZ_KEYS)}; found {', '.join(npz.keys)}")
+        check_images(path, npz.member(key))  # NpzError: wrong dtype, shape or no images
+    return Images(path, key=key)
 
 
-def _png_image(path: Path) -> np.ndarray:
+def _png_image(path: Path) -> Images:
+    """A 28x28 image file, its size and mode checked from its header before anything is decoded."""
     try:
-        with Image.open(path) as image:
-            pixels = np.asarray(image.convert("L"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size check below refuses it
+            image = Image.open(path)
+        with image:
+            if image.size != IMAGE_SHAPE[::-1]:
+                raise PredictError(f"{path}: image is {image.width}x{image.height}; expected 28x28 grayscale")
+            if image.mode not in _MODES:
+                raise PredictError(f"{path}: image mode {image.mode}; expected grayscale, RGB(A), palette or 16-bit")
+            pixels, alpha = _pixels(path, image)
     except FileNotFoundError:
         raise PredictError(f"{path}: no such file") from None
+    except Image.DecompressionBombError:
+        raise PredictError(f"{path}: image is over {2 * Image.MAX_IMAGE_PIXELS:,} pixels; expected 28x28 "
+                           "grayscale") from None
     except (UnidentifiedImageError, OSError) as error:
         raise PredictError(f"{path}: not an image ({error})") from None
-    if pixels.shape != IMAGE_SHAPE:
-        raise PredictError(f"{path}: image is {pixels.shape[1]}x{pixels.shape[0]}; expected 28x28 grayscale")
-    return pixels
+    return Images(path, pixels=pixels, alpha=alpha)
+
+
+def _pixels(path: Path, image: Image.Image) -> tuple[np.ndarray, bool]:
+    """An opened image's uint8 gray levels, and whether they were read from its alpha channel."""
+    if image.mode in _SIXTEEN_BIT:
+        values = np.asarray(image)
+        low, high = int(values.min()), int(values.max())
+        if low < 0 or high > 65535:  # mode I also holds 32-bit integers
+            raise PredictError(f"{path}: pixel values range over {low}..{high}; expected 16-bit 0-65535")
+        return np.round(values / 257).astype(np.uint8), False
+    if image.has_transparency_data:
+        gray, alpha = np.moveaxis(np.asarray(image.convert("LA")), -1, 0)
+        # A drawing canvas exports strokes of one colour whose shape is only in alpha: without alpha, a blank.
+        if alpha.min() < alpha.max() and np.ptp(gray[alpha > 0]) <= _ONE_COLOUR:
+            return alpha, True
+        return gray, False
+    return np.asarray(image.convert("L")), False

@@ -22,6 +22,7 @@ from tfx.orchestration.portable import launcher, runtime_parameter_utils
 from tfx.proto.orchestration import pipeline_pb2
 
 from components.input_fingerprint.fingerprints import fingerprint_inputs
+from components.npz_example_gen.mnist_npz import check_mnist
 from pipelines.build import fingerprint_settings, local_pipeline
 from pipelines.metadata_store import check_store
 from pipelines.spec import PipelineSpec
@@ -85,11 +86,15 @@ def run_pipeline(
     """Fingerprints what the run depends on, runs the spec's pipeline locally and summarizes it from MLMD.
 
     `wall_seconds` counts from `started` (a time.perf_counter() reading; default: now). Raises
-    InputError when an input cannot be read, StoreError when `<run.root>/metadata.sqlite` cannot.
+    InputError when an input cannot be read, NpzError when the MNIST npz is not one, StoreError when
+    `<run.root>/metadata.sqlite` cannot be read.
     """
     started = time.perf_counter() if started is None else started
     check_store(spec.run.root / "metadata.sqlite")
-    pipeline = local_pipeline(spec, fingerprint_inputs(**fingerprint_settings(spec)))
+    settings = fingerprint_settings(spec)
+    if settings["data_uri"]:  # an MNIST npz: refused from its headers in milliseconds, before it is hashed
+        check_mnist(settings["data_uri"])
+    pipeline = local_pipeline(spec, fingerprint_inputs(**settings))
     runner = ReportingDagRunner(on_start, on_end)
     runner.run(pipeline)
     with metadata.Metadata(pipeline.metadata_connection_config) as store:

@@ -24,8 +24,8 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib.util
+import math
 import os
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +35,7 @@ from tfx.dsl.io import fileio
 from tfx.dsl.placeholder.placeholder import Placeholder
 
 from components.atomic_pusher.versions import served_versions
+from components.npz_example_gen.mnist_npz import Npz
 
 _BLOCK = 1 << 20
 # A fingerprint as a component's parameter: its value (local runs) or, on Kubeflow, a placeholder
@@ -102,20 +103,18 @@ def content_digest(uri: str, key: str) -> str:
 
 
 def _npz_digest(path: str) -> str:
-    """sha256 over the archive's members, by name, of their uncompressed bytes (streamed)."""
-    with fileio.open(path, "rb") as stream:
-        try:
-            archive = zipfile.ZipFile(stream)
-        except zipfile.BadZipFile:  # not an npz after all: its bytes, and the ExampleGen says what is wrong
-            return _file_digest(path)
-        with archive:
-            parts = []
-            for name in sorted(archive.namelist()):
-                digest = hashlib.sha256()
-                with archive.open(name) as member:
-                    for block in iter(lambda: member.read(_BLOCK), b""):
-                        digest.update(block)
-                parts.append(f"{name}\0{digest.hexdigest()}".encode())
+    """sha256 over the archive's arrays, by key, of their dtype, shape and data, streamed; each array's
+    zip entry and header are checked first (mnist_npz.Npz), so a file that lies about its sizes is
+    refused with an NpzError instead of inflated."""
+    parts = []
+    with Npz(path) as npz:
+        for key in sorted(npz.keys):
+            member = npz.member(key)
+            digest = hashlib.sha256(f"{member.dtype.str}{member.shape}".encode())
+            rows = max(1, _BLOCK // max(1, math.prod(member.shape[1:]) * member.dtype.itemsize))
+            for piece in npz.chunks(member, rows):
+                digest.update(piece.tobytes())
+            parts.append(f"{key}\0{digest.hexdigest()}".encode())
     return _digest(*parts)
 
 
