@@ -5,6 +5,7 @@ After each fault, rerunning the same command completes, reuses every component t
 completed, re-executes the interrupted one, and leaves exactly what a clean run leaves: one pushed
 version, no staging leftovers, a model predicting as the clean run's.
 """
+import json
 import os
 import signal
 import sqlite3
@@ -23,12 +24,16 @@ ORDER = ["BakerExampleGen", "ImportSchemaGen", "StatisticsGen", "ExampleValidato
 RUNNING = 2  # metadata_store_pb2.Execution.RUNNING
 
 
-def start(root: Path) -> subprocess.Popen:
-    args = [TFXFLOW, "run", "pipelines/baker.yaml", "--set", f"run.root={root}"]
+def baker_command(root: Path, *options: str) -> list[str]:
+    args = [TFXFLOW, "run", "pipelines/baker.yaml", *options, "--set", f"run.root={root}"]
     for override in BAKER_SMALL:
         args += ["--set", override]
-    return subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return args
+
+
+def start(root: Path) -> subprocess.Popen:
+    return subprocess.Popen(baker_command(root), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
 
 
 def running(root: Path, component: str) -> bool:
@@ -108,14 +113,24 @@ def test_ctrl_c_stops_with_one_line_and_the_next_run_resumes(tmp_path):
 
 
 def test_two_runs_at_once_on_one_root_both_finish_and_mlmd_stays_intact(tmp_path):
+    """The first run is held (SIGSTOP) once it has the lock, until the second says it waits: the
+    overlap is certain however slow the machine, not a race between their start-ups."""
     first = start(tmp_path)
-    while not (tmp_path / ".run.lock").exists():
+    lock = tmp_path / ".run.lock"
+    while not (lock.exists() and lock.read_text() == f"pid {first.pid}"):
         assert first.poll() is None
         time.sleep(0.01)
-    code, summary, stderr = run_baker(tmp_path)  # waits for the first, then finds everything cached
-    assert first.wait(timeout=600) == 0
-    assert code == 0 and set(states(summary).values()) == {"cached"}
-    assert f"waiting for the other run at {tmp_path} (pid {first.pid}) to finish" in stderr
+    os.kill(first.pid, signal.SIGSTOP)
+    second = subprocess.Popen(baker_command(tmp_path, "--json"), cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    waiting = f"waiting for the other run at {tmp_path} (pid {first.pid}) to finish\n"
+    try:
+        assert waiting in iter(second.stderr.readline, "")  # said before it blocks on the lock
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    assert first.wait(timeout=900) == 0
+    stdout, _ = second.communicate(timeout=900)
+    assert second.returncode == 0 and set(states(json.loads(stdout)).values()) == {"cached"}
     only_one_version(tmp_path)
     with sqlite3.connect(tmp_path / "metadata.sqlite") as store:
         assert store.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
