@@ -146,28 +146,27 @@ def test_drift_command_compares_new_data_with_the_served_models_training_data(re
     assert result["drifted"] is False and result["anomalies"] == []
 
 
-def test_bad_file_fails_ingestion_and_writes_no_examples(retraining, tmp_path):
+def test_bad_file_is_refused_before_any_component_and_writes_nothing(retraining, tmp_path):
+    """Checked (headers, then labels) before the run hashes it: exit 2, one line, no run in the history."""
     bad = dict(retraining.arrays, y_test=retraining.arrays["y_test"] + 5)
     path = tmp_path / "mnist.npz"
     np.savez(path, **bad)
     before = examples_artifacts(retraining.root)
-    code, summary, _ = run_mnist(retraining.root, path)
-    assert code == 1 and summary["status"] == "failed"
-    assert states(summary) == {"ImportSchemaGen": "cached", "NpzExampleGen": "failed"}
-    [failed] = summary["components"][1:]
-    assert failed["error"].endswith("y_test: labels range over 5..14; expected digits 0-9")
-    assert examples_artifacts(retraining.root) == before and summary["pushed_model"] is None
+    code, summary, stderr = run_mnist(retraining.root, path)
+    assert code == 2 and summary == {}
+    assert stderr.strip().splitlines() == [f"{path}: y_test: labels range over 5..14; expected digits 0-9"]
+    assert examples_artifacts(retraining.root) == before
 
 
 def test_runs_lists_every_run_newest_first_and_marks_the_served_one(retraining):
     done = tfxflow("runs", "pipelines/mnist.yaml", "--set", f"run.root={retraining.root}", "--json")
     assert done.returncode == 0, done.stderr
     runs = json.loads(done.stdout)
-    assert [r["status"] for r in runs] == ["failed", "succeeded", "failed", "succeeded", "succeeded", "succeeded"]
+    assert [r["status"] for r in runs] == ["succeeded", "failed", "succeeded", "succeeded", "succeeded"]
     assert [r["run_id"] for r in runs] == sorted((r["run_id"] for r in runs), reverse=True)
-    bad, warned, stopped, new_data, unchanged, first = runs
+    warned, stopped, new_data, unchanged, first = runs  # the refused bad file never became a run
     assert warned["drift"].startswith("drift in image") and stopped["drift"] == "stopped the run " \
-        "(drift.fail_on_drift)" and new_data["drift"].startswith("none (against") and bad["drift"] is None
+        "(drift.fail_on_drift)" and new_data["drift"].startswith("none (against")
     assert first["drift"] == unchanged["drift"] == "no baseline (no served model trained on other data)"
     assert first["blessed"] is True and first["accuracy"] == pytest.approx(retraining.runs[0][1]["metrics"]["accuracy"])
     assert first["pushed_version"] == Path(retraining.runs[0][1]["pushed_model"]).name
