@@ -42,7 +42,7 @@ NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,127}$"
 MAX_SEED = 2**32 - 1
 # The Trainer holds both splits in memory as float32 tensors (components/keras_training.py), so
 # (examples + eval_examples) x length values must fit in RAM; 10**10 is 40 GB. BakerExampleGen itself
-# generates 1000-example shards, one at a time per worker.
+# generates and writes 1000-example shards one at a time.
 MAX_EXAMPLES = 10**8
 MAX_VALUES = 10**10
 # A TFDV schema of thousands of features is well under this; protobuf's text parser reads about 1 MB/s.

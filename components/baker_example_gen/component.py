@@ -8,23 +8,18 @@ TFRecord tf.Examples: `x` (float, `length` values) and `label` (int, 0 noise / 1
 """
 from __future__ import annotations
 
-from tfx.dsl.components.base import base_beam_component, executor_spec
-from tfx.proto import example_gen_pb2
+from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from components.baker_example_gen import executor
-from components.baker_example_gen.examples import SPLITS
 
 
 class BakerExampleGenSpec(ComponentSpec):
-    """The counts, length and seed, plus the split configs BaseExampleGenExecutor reads."""
+    """The counts, length and seed."""
 
     PARAMETERS = {
-        standard_component_specs.INPUT_CONFIG_KEY: ExecutionParameter(type=example_gen_pb2.Input),
-        standard_component_specs.OUTPUT_CONFIG_KEY: ExecutionParameter(type=example_gen_pb2.Output),
-        standard_component_specs.OUTPUT_DATA_FORMAT_KEY: ExecutionParameter(type=int),
         "train_examples": ExecutionParameter(type=int),
         "eval_examples": ExecutionParameter(type=int),
         "length": ExecutionParameter(type=int),
@@ -34,19 +29,15 @@ class BakerExampleGenSpec(ComponentSpec):
     OUTPUTS = {standard_component_specs.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
 
 
-class BakerExampleGen(base_beam_component.BaseBeamComponent):
+class BakerExampleGen(base_component.BaseComponent):
     """Generates labelled uniform-noise (0) and baker-map (1) sequences, half of each."""
 
     SPEC_CLASS = BakerExampleGenSpec
-    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
     def __init__(self, train_examples: int, eval_examples: int, length: int = 100, seed: int = 0):
-        splits = [example_gen_pb2.Input.Split(name=name, pattern=name) for name in SPLITS]
         super().__init__(
             spec=BakerExampleGenSpec(
-                input_config=example_gen_pb2.Input(splits=splits),
-                output_config=example_gen_pb2.Output(),
-                output_data_format=example_gen_pb2.FORMAT_TF_EXAMPLE,
                 train_examples=train_examples,
                 eval_examples=eval_examples,
                 length=length,

@@ -3,7 +3,7 @@
     examples = generate_split("train", size=2000, seed=0, length=100)   # what the pipeline trains on
 
 Each split is generated in shards of SHARD_SIZE, each from its own seed [seed, split stream, shard],
-so the data depends only on the seed and the counts, never on how Beam schedules the shards.
+so a split's examples and their order depend only on the seed and the counts.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import tensorflow as tf
 from components.baker_example_gen.sequences import FEATURE, LABEL, generate
 
 SHARD_SIZE = 1000
-# The input_config split pattern -> (exec property holding its size, stream of the seed).
+# Split -> (exec property holding its size, stream of the seed).
 SPLITS = {"train": ("train_examples", 0), "eval": ("eval_examples", 1)}
 
 
