@@ -8,14 +8,16 @@
 FROM gcr.io/tfx-oss-public/tfx:1.16.0
 
 WORKDIR /tfxflow
-COPY requirements.lock setup.py README.md ./
+COPY requirements.lock setup.py README.md __init__.py ./
 COPY pipelines/ pipelines/
 COPY components/ components/
 COPY schemas/ schemas/
+# Your own packages named in pipeline files (trainer.model, components, ingest.kind) go here too,
+# e.g. COPY my_models/ my_models/ : tasks import them from this working directory.
 
 # The same Python and the same pinned versions as the tested local setup (requirements.lock).
 RUN python -c "import sys; assert sys.version_info[:2] == (3, 10), sys.version" \
  && python -m pip install --no-cache-dir -c requirements.lock .
-# Compiled tasks set their own command (python -m pipelines.kfp_entrypoint, which runs TFX's
+# Compiled tasks set their own command (python -m tfxflow.pipelines.kfp_entrypoint, which runs TFX's
 # kubeflow_v2_run_executor); the base image's entrypoint is kept so Beam runners can use this image
 # as their SDK worker container too.

@@ -1,13 +1,18 @@
 """tfxflow: declarative YAML pipelines on TFX. Install with `make run` / `make test` (see README)."""
 from setuptools import find_packages, setup
 
+_PACKAGES = find_packages(include=["pipelines", "pipelines.*", "components", "components.*", "schemas"])
+
 setup(
     name="tfxflow",
     version="0.1.0",
     description="Declarative YAML pipelines on TFX, run locally on Beam or compiled for Kubeflow.",
     python_requires=">=3.10,<3.11",
-    packages=find_packages(include=["pipelines", "components", "components.*", "schemas"]),
-    package_data={"pipelines": ["*.yaml"], "schemas": ["*/*.pbtxt"]},
+    # One import root: the project's folders install as tfxflow.pipelines, tfxflow.components and
+    # tfxflow.schemas, never as top-level names a user's own project could shadow or be shadowed by.
+    package_dir={"tfxflow": "."},
+    packages=["tfxflow", *(f"tfxflow.{name}" for name in _PACKAGES)],
+    package_data={"tfxflow.pipelines": ["*.yaml"], "tfxflow.schemas": ["*/*.pbtxt"]},
     install_requires=[
         "tfx==1.16.0",
         "apache-beam[gcp]==2.59.0",
@@ -23,5 +28,12 @@ setup(
         "pillow>=10",
     ],
     extras_require={"test": ["pytest>=8", "hypothesis>=6", "cryptography"]},
-    entry_points={"console_scripts": ["tfxflow=pipelines.cli:main"]},
+    entry_points={
+        "console_scripts": ["tfxflow=tfxflow.pipelines.cli:main"],
+        # The ingest kinds `ingest.kind` names (pipelines/registry.py); a user's package may add its own.
+        "tfxflow.ingest": [
+            "baker=tfxflow.pipelines.ingest.baker:BakerIngest",
+            "mnist=tfxflow.pipelines.ingest.mnist:MnistIngest",
+        ],
+    },
 )

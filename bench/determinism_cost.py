@@ -28,8 +28,8 @@ def fit(data: Path, deterministic: bool, epochs: int) -> dict:
     import numpy as np
     import tensorflow as tf
 
-    from components.keras_training import STEPS_PER_EXECUTION
-    from components.mnist_model.model import ARCHITECTURES
+    from tfxflow.components.keras_training import STEPS_PER_EXECUTION
+    from tfxflow.components.mnist_model.model import ARCHITECTURES
 
     tf.keras.utils.set_random_seed(0)
     if deterministic:

@@ -31,9 +31,9 @@ def prepare(directory: Path) -> None:
     import numpy as np
     import tensorflow as tf
 
-    from components.npz_example_gen.mnist_npz import load_mnist, to_serialized_examples
-    from pipelines.drift import new_data_statistics
-    from pipelines.load import load_spec
+    from tfxflow.components.npz_example_gen.mnist_npz import load_mnist, to_serialized_examples
+    from tfxflow.pipelines.drift import new_data_statistics
+    from tfxflow.pipelines.load import load_spec
 
     arrays = load_mnist(SHARED_MNIST)
     half = 5000

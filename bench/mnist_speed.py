@@ -39,7 +39,7 @@ def write_tfrecords(npz: Path, directory: Path) -> None:
     """The npz as TFRecords of tf.Examples, the input TFX's idiomatic pipeline starts from (untimed)."""
     import tensorflow as tf
 
-    from components.npz_example_gen.mnist_npz import load_mnist, to_serialized_examples
+    from tfxflow.components.npz_example_gen.mnist_npz import load_mnist, to_serialized_examples
 
     arrays = load_mnist(npz)
     for split, (x_key, y_key) in {"train": ("x_train", "y_train"), "eval": ("x_test", "y_test")}.items():
@@ -54,7 +54,7 @@ def idiomatic_run(data: Path, root: Path) -> dict:
     import ml_metadata as mlmd
     from ml_metadata.proto import metadata_store_pb2
 
-    from pipelines.summary import candidate_metrics
+    from tfxflow.pipelines.summary import candidate_metrics
 
     result = timed([PYTHON, "bench/tfx_idiomatic/pipeline.py", str(data), str(root)])
     config = metadata_store_pb2.ConnectionConfig()

@@ -23,21 +23,17 @@ from tfx.components import StatisticsGen
 from tfx.dsl.components.base import base_component
 from tfx.orchestration import metadata, pipeline
 
-from components.atomic_pusher.component import AtomicPusher
-from components.baker_example_gen.component import BakerExampleGen
-from components.code_keyed.component import Trainer, Transform
-from components.drift_gate.component import DriftGate
-from components.input_fingerprint.component import InputFingerprint
-from components.input_fingerprint.fingerprints import Fingerprints
-from components.npz_example_gen.component import NpzExampleGen
-from components.npz_example_gen.keras_download import keras_mnist
-from components.schema_import.component import ImportSchemaGen
-from components.served_model_evaluator.component import ServedModelEvaluator
-from components.validation_gate.component import ValidationGate
-from pipelines.spec import BakerIngest, EvaluatorSettings, PipelineSpec, location_text
+from tfxflow.components.atomic_pusher.component import AtomicPusher
+from tfxflow.components.code_keyed.component import CODE_FINGERPRINT_KEY, Trainer, Transform
+from tfxflow.components.drift_gate.component import DriftGate
+from tfxflow.components.input_fingerprint.component import InputFingerprint
+from tfxflow.components.input_fingerprint.fingerprints import Fingerprints, code_digest
+from tfxflow.components.schema_import.component import ImportSchemaGen
+from tfxflow.components.served_model_evaluator.component import ServedModelEvaluator
+from tfxflow.components.user_code import UnknownName, import_object
+from tfxflow.components.validation_gate.component import ValidationGate
+from tfxflow.pipelines.spec import ComponentDeclaration, EvaluatorSettings, PipelineSpec, location_text
 
-# Per ingest kind, the package holding `preprocessing.preprocessing_fn` and `model.run_fn`.
-MODEL_PACKAGES = {"baker": "components.baker_model", "mnist": "components.mnist_model"}
 LABEL_KEY = "label"
 # Examples per model call in the Evaluator; TFMA's adaptive batching starts far smaller.
 _EVAL_BATCH = 1000
@@ -74,7 +70,7 @@ def fingerprint_settings(spec: PipelineSpec) -> dict[str, Any]:
     and the serving directory the baselines come from."""
     return {
         "ingest": _json(spec.ingest.model_dump(mode="json", exclude={"path"})),
-        "data_uri": "" if isinstance(spec.ingest, BakerIngest) else _data_path(spec),
+        "data_uri": spec.ingest.data_uri(),
         "schema_file": location_text(spec.schema_file),
         "settings": _json({"transform": spec.transform.model_dump(mode="json"),
                            "trainer": spec.trainer.model_dump(mode="json")}),
@@ -84,14 +80,17 @@ def fingerprint_settings(spec: PipelineSpec) -> dict[str, Any]:
 
 
 def model_functions(spec: PipelineSpec) -> dict[str, str]:
-    """The import paths of the `preprocessing_fn` (Transform) and `run_fn` (Trainer) the spec's model runs."""
-    package = MODEL_PACKAGES[spec.ingest.kind]
-    return {"preprocessing_fn": f"{package}.preprocessing.preprocessing_fn", "run_fn": f"{package}.model.run_fn"}
+    """The import paths of the `preprocessing_fn` (Transform) and `run_fn` (Trainer) the spec's model runs,
+    and of the user's model function the run_fn builds (`model_fn`; "" for a built-in model)."""
+    package = spec.ingest.MODEL_PACKAGE
+    model = spec.trainer.model
+    return {"preprocessing_fn": f"{package}.preprocessing.preprocessing_fn", "run_fn": f"{package}.model.run_fn",
+            "model_fn": model if ":" in model else ""}
 
 
 def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_component.BaseComponent]:
     functions = model_functions(spec)
-    example_gen = _example_gen(spec, fingerprints)
+    example_gen = spec.ingest.example_gen(spec.ingest.data_uri(), fingerprints.data)
     examples = example_gen.outputs["examples"]
     schema = ImportSchemaGen(schema_file=location_text(spec.schema_file), fingerprint=fingerprints.schema)
     statistics = StatisticsGen(examples=examples, schema=schema.outputs["schema"])
@@ -118,7 +117,7 @@ def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_com
         transform_graph=transform.outputs["transform_graph"],
         schema=schema.outputs["schema"],
         run_fn=functions["run_fn"],
-        custom_config=spec.trainer.model_dump(),
+        custom_config={**spec.trainer.model_dump(), "num_classes": spec.ingest.NUM_CLASSES},
         code_fingerprint=fingerprints.trainer_code,
     )
     evaluator = ServedModelEvaluator(
@@ -136,7 +135,44 @@ def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_com
         lineage=fingerprints.lineage,
         keep=spec.pusher.keep,
     ).with_id("Pusher")
-    return [example_gen, schema, statistics, *checks, transform, trainer, evaluator, pusher]
+    built = [example_gen, schema, statistics, *checks, transform, trainer, evaluator, pusher]
+    for declared in spec.components:
+        built.append(user_component(declared, {component.id: component for component in built}))
+    return built
+
+
+def user_component(declared: ComponentDeclaration, built: dict[str, base_component.BaseComponent]
+                   ) -> base_component.BaseComponent:
+    """The user's component `declared`, its inputs the outputs of the `built` components they name.
+
+    TFX keys a component's cache on its class path and parameters, not on its code: the digest of
+    the modules of its class and of its executor (and what they import from their own packages)
+    becomes one more execution property, which executors ignore, so an edit re-executes it.
+    """
+    where = f"components: {declared.id}"
+    if declared.id in built:
+        raise UnknownName(f"{where}: the id is taken by a component of the pipeline; expected another")
+    component_class = import_object(declared.class_)
+    if not (isinstance(component_class, type) and issubclass(component_class, base_component.BaseComponent)):
+        raise UnknownName(f"{where}: class {declared.class_} is not a TFX component (BaseComponent subclass)")
+    channels = {}
+    for argument, reference in declared.inputs.items():
+        producer, _, key = reference.partition(".")
+        if producer not in built:
+            raise UnknownName(f"{where}: inputs.{argument}: no component {producer!r} before it; "
+                              f"expected one of {', '.join(built)}")
+        if key not in built[producer].outputs:
+            raise UnknownName(f"{where}: inputs.{argument}: {producer} has no output {key!r}; "
+                              f"expected one of {', '.join(built[producer].outputs)}")
+        channels[argument] = built[producer].outputs[key]
+    try:
+        component = component_class(**declared.args, **channels).with_id(declared.id)
+    except (TypeError, ValueError) as error:
+        raise UnknownName(f"{where}: {declared.class_} refused its arguments: {error}") from None
+    executor_class = getattr(component.executor_spec, "executor_class", None)
+    modules = {component_class.__module__, *([executor_class.__module__] if executor_class else [])}
+    component.exec_properties[CODE_FINGERPRINT_KEY] = code_digest(sorted(modules))
+    return component
 
 
 def eval_config(settings: EvaluatorSettings) -> tfma.EvalConfig:
@@ -170,19 +206,6 @@ def eval_config(settings: EvaluatorSettings) -> tfma.EvalConfig:
             )
         ],
     )
-
-
-def _example_gen(spec: PipelineSpec, fingerprints: Fingerprints) -> base_component.BaseComponent:
-    ingest = spec.ingest
-    if isinstance(ingest, BakerIngest):  # generated: its settings are its data
-        return BakerExampleGen(
-            train_examples=ingest.examples, eval_examples=ingest.eval_examples, length=ingest.length, seed=ingest.seed
-        )
-    return NpzExampleGen(path=_data_path(spec), fingerprint=fingerprints.data)
-
-
-def _data_path(spec: PipelineSpec) -> str:
-    return location_text(spec.ingest.path) if spec.ingest.path else keras_mnist()
 
 
 def _json(value: Any) -> str:

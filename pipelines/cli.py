@@ -18,9 +18,9 @@ import datetime  # noqa: E402
 import functools  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
-import tempfile  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING, Any, Callable, NoReturn  # noqa: E402
@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any, Callable, NoReturn  # noqa: E402
 import click  # noqa: E402
 import yaml  # noqa: E402
 
-from pipelines.load import SpecError, load_spec  # noqa: E402
-from pipelines.logs import capture_logs  # noqa: E402
-from pipelines.spec import PipelineSpec  # noqa: E402
+from tfxflow.pipelines.load import SpecError, load_spec  # noqa: E402
+from tfxflow.pipelines.logs import capture_logs  # noqa: E402
+from tfxflow.pipelines.spec import PipelineSpec  # noqa: E402
 
 if TYPE_CHECKING:
-    from pipelines.kfp_client import KfpClient, PipelineVersion, Target
-    from pipelines.summary import ComponentReport  # imports TFMA: not at start-up
+    from tfxflow.pipelines.kfp_client import KfpClient, PipelineVersion, Target
+    from tfxflow.pipelines.summary import ComponentReport  # imports TFMA: not at start-up
 
 _SPEC_FILE = click.Path(dir_okay=False, path_type=Path)
 _SET = click.option(
@@ -74,10 +74,11 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
     spec = _load(spec_file, overrides)
     log_file = spec.run.root / "logs" / f"{datetime.datetime.now():%Y%m%d-%H%M%S}.log"
     capture_logs(log_file, verbose)
-    from components.input_fingerprint.fingerprints import InputError
-    from components.npz_example_gen.mnist_npz import NpzError
-    from pipelines.metadata_store import StoreError
-    from pipelines.run import run_pipeline  # imports TensorFlow: only once the spec is known to be good
+    from tfxflow.components.input_fingerprint.fingerprints import InputError
+    from tfxflow.components.npz_example_gen.mnist_npz import NpzError
+    from tfxflow.components.user_code import UnknownName
+    from tfxflow.pipelines.metadata_store import StoreError
+    from tfxflow.pipelines.run import run_pipeline  # imports TensorFlow: only once the spec is known to be good
 
     def on_start(name: str) -> None:
         click.echo(f"{name:<26} started", err=True)
@@ -85,15 +86,15 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
     def on_end(report: ComponentReport) -> None:
         click.echo(f"{report.name:<26} {report.state:<7} {report.seconds:6.1f} s", err=True)
 
-    from pipelines.interrupts import exit_130_on_ctrl_c
-    from pipelines.run_lock import exclusive_run
+    from tfxflow.pipelines.interrupts import exit_130_on_ctrl_c
+    from tfxflow.pipelines.run_lock import exclusive_run
 
     interrupted = (f"interrupted: the run stopped; run the same command to resume (finished components are "
                    f"reused). Logs: {log_file}")
     try:
         with exit_130_on_ctrl_c(interrupted), exclusive_run(spec.run.root, functools.partial(click.echo, err=True)):
             summary = run_pipeline(spec, on_start, on_end, started=_STARTED)
-    except (NpzError, InputError, StoreError) as error:  # unreadable input or MLMD store; failed MNIST download
+    except (NpzError, InputError, StoreError, UnknownName) as error:  # unreadable input, user code or MLMD store
         click.echo(str(error), err=True)
         sys.exit(2)
     if as_json:
@@ -117,8 +118,8 @@ def predict(model_dir: Path, inputs: tuple[Path, ...], as_json: bool) -> None:
     image changed for the model (inverted, or read from its alpha channel) gets a notice on stderr.
     """
     _quiet_tensorflow()
-    from components.npz_example_gen.mnist_npz import NpzError
-    from pipelines import predict as predicting
+    from tfxflow.components.npz_example_gen.mnist_npz import NpzError
+    from tfxflow.pipelines import predict as predicting
 
     try:
         checked = predicting.read_inputs(list(inputs))
@@ -165,8 +166,8 @@ def drift(
     """
     spec = _load(spec_file, overrides)
     _quiet_tensorflow()
-    from components.npz_example_gen.mnist_npz import NpzError
-    from pipelines.drift import DriftInputError, check_drift, write_html
+    from tfxflow.components.npz_example_gen.mnist_npz import NpzError
+    from tfxflow.pipelines.drift import DriftInputError, check_drift, write_html
 
     try:
         check = check_drift(spec, data, baseline)
@@ -186,8 +187,8 @@ def runs(spec_file: Path, overrides: tuple[str, ...], as_json: bool) -> None:
     """List SPEC_FILE's runs from its MLMD store, newest first."""
     spec = _load(spec_file, overrides)
     _quiet_tensorflow()
-    from pipelines.history import list_runs
-    from pipelines.metadata_store import StoreError
+    from tfxflow.pipelines.history import list_runs
+    from tfxflow.pipelines.metadata_store import StoreError
 
     try:
         records = list_runs(spec)
@@ -235,7 +236,7 @@ def _kfp_options(command: Callable[..., None]) -> Callable[..., None]:
     @click.option("--experiment", help="The experiment runs belong to, created if absent [default: tfxflow-NAME].")
     @functools.wraps(command)
     def wrapper(endpoint: str, token: str | None, no_verify_tls: bool, namespace: str | None, **kwargs: Any) -> None:
-        from pipelines.kfp_client import KfpClient, KfpError
+        from tfxflow.pipelines.kfp_client import KfpClient, KfpError
 
         if no_verify_tls:
             click.echo("warning: TLS certificate verification is off (--no-verify-tls)", err=True)
@@ -299,7 +300,7 @@ def _publish(
 ) -> tuple[PipelineVersion, Target]:
     """Compiles (refusing bad settings before any request), finds or creates the experiment, then
     uploads: the pipeline version and where its runs go."""
-    from pipelines.kfp_client import Target
+    from tfxflow.pipelines.kfp_client import Target
 
     with tempfile.TemporaryDirectory(prefix="tfxflow-kfp-") as scratch:
         package = Path(scratch) / f"{spec.name}.yaml"
@@ -310,11 +311,12 @@ def _publish(
 
 def _compile(spec: PipelineSpec, spec_file: Path, output: Path) -> None:
     _quiet_tensorflow()
-    from pipelines.kubeflow import compile_pipeline
+    from tfxflow.components.user_code import UnknownName
+    from tfxflow.pipelines.kubeflow import compile_pipeline
 
     try:
         compile_pipeline(spec, output, source=spec_file)
-    except SpecError as error:
+    except (SpecError, UnknownName) as error:
         _fail(str(error))
 
 

@@ -3,9 +3,9 @@
     result = check_drift(spec, data=Path("new.npz"), baseline=None)
     result.report.drifted, result.report.features, result.report.anomalies
 
-New data is read with the pipeline's own ingestion code (the npz checks and conversion of
-NpzExampleGen; BakerExampleGen's generator, or TFRecords of its examples) and decoded as
-StatisticsGen decodes examples. The baseline is the training statistics stored with the served
+New data is read by the pipeline's ingest kind (its `new_examples`: for mnist the npz checks and
+conversion of NpzExampleGen; for baker its generator, or TFRecords of its examples) and decoded
+as StatisticsGen decodes examples. The baseline is the training statistics stored with the served
 model (the newest version in `pusher.serving_dir`), or a statistics file.
 """
 from __future__ import annotations
@@ -16,16 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
 import pyarrow as pa
 import tensorflow as tf
 from tfx_bsl.coders import example_coder
 
-from components.atomic_pusher.versions import newest_version
-from components.baker_example_gen.examples import generate_split
-from components.drift_gate.drift import DriftReport, Statistics, compare, load_schema, load_statistics, statistics_of
-from components.npz_example_gen.mnist_npz import load_mnist, to_serialized_examples
-from pipelines.spec import PipelineSpec, location_text
+from tfxflow.components.atomic_pusher.versions import newest_version
+from tfxflow.components.drift_gate.drift import (
+    DriftReport,
+    Statistics,
+    compare,
+    load_schema,
+    load_statistics,
+    statistics_of,
+)
+from tfxflow.pipelines.spec import PipelineSpec, location_text
 
 
 class DriftInputError(ValueError):
@@ -76,7 +80,8 @@ def check_drift(spec: PipelineSpec, data: Optional[Path], baseline: Optional[Pat
 
 def new_data_statistics(spec: PipelineSpec, data: Optional[Path]) -> tuple[Statistics, str, int]:
     """TFDV statistics of new data, a description of it, and its number of examples."""
-    batch, description = _new_examples(spec, data)
+    records, description = spec.ingest.new_examples(data)
+    batch = _decode(records)
     return statistics_of(batch, load_schema(location_text(spec.schema_file))), description, batch.num_rows
 
 
@@ -101,27 +106,15 @@ def write_html(check: DriftCheck, path: Path) -> None:
     )
 
 
-def _new_examples(spec: PipelineSpec, data: Optional[Path]) -> tuple[pa.RecordBatch, str]:
-    if spec.ingest.kind == "mnist":
-        if data is None:
-            raise DriftInputError("--data: required for an MNIST pipeline: an .npz like the pipeline's input")
-        arrays = load_mnist(data)
-        x = np.concatenate([arrays["x_train"], arrays["x_test"]])
-        y = np.concatenate([arrays["y_train"], arrays["y_test"]])
-        return _decode(to_serialized_examples(x, y)), str(data)
-    if data is None:
-        ingest = spec.ingest
-        examples = generate_split("train", ingest.examples, ingest.seed, ingest.length)
-        described = f"the baker generator (seed {ingest.seed}, {ingest.examples} sequences)"
-        return _decode([example.SerializeToString() for example in examples]), described
+def read_tfrecords(data: Path, what: str) -> list[bytes]:
+    """Every record of the TFRecord files (gzipped or not) under the directory `data`, serialized `what`."""
     files = sorted(p for p in data.rglob("*") if p.is_file()) if data.is_dir() else []
     if not files:
-        raise DriftInputError(f"--data: {data}: expected a directory of TFRecord files of baker tf.Examples")
+        raise DriftInputError(f"--data: {data}: expected a directory of TFRecord files of {what}")
     try:
-        records = [r.numpy() for f in files for r in tf.data.TFRecordDataset(str(f), _compression(f))]
+        return [r.numpy() for f in files for r in tf.data.TFRecordDataset(str(f), _compression(f))]
     except tf.errors.OpError as error:
         raise DriftInputError(f"--data: {data}: not readable as TFRecords ({error.message.splitlines()[0]})") from None
-    return _decode(records), str(data)
 
 
 def _decode(serialized: list[bytes]) -> pa.RecordBatch:

@@ -12,11 +12,11 @@ import ml_metadata as mlmd
 from ml_metadata.proto import metadata_store_pb2
 from tfx.orchestration import metadata
 
-from components.atomic_pusher.versions import newest_version
-from components.drift_gate.executor import DRIFT_KEY
-from pipelines.metadata_store import check_store
-from pipelines.spec import PipelineSpec, location_text
-from pipelines.summary import candidate_metrics
+from tfxflow.components.atomic_pusher.versions import newest_version
+from tfxflow.components.drift_gate.executor import DRIFT_KEY
+from tfxflow.pipelines.metadata_store import check_store
+from tfxflow.pipelines.spec import PipelineSpec, location_text
+from tfxflow.pipelines.summary import candidate_metrics
 
 _DONE = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED)
 

@@ -24,7 +24,7 @@ from typing import Any, Optional, TypeVar
 import kfp_server_api as kfp
 import urllib3
 
-from pipelines.spec import ScheduleSettings
+from tfxflow.pipelines.spec import ScheduleSettings
 
 T = TypeVar("T")
 

@@ -22,10 +22,10 @@ from typing import Any
 
 import yaml
 
-from pipelines.load import SpecError
-from pipelines.spec import PipelineSpec
+from tfxflow.pipelines.load import SpecError
+from tfxflow.pipelines.spec import PipelineSpec
 
-ENTRYPOINT = ["python", "-m", "pipelines.kfp_entrypoint"]
+ENTRYPOINT = ["python", "-m", "tfxflow.pipelines.kfp_entrypoint"]
 FINGERPRINT_TASK = "InputFingerprint"
 _SHARED_MOUNT_NOTE = "file:// only for a volume mounted at that path in every pod"
 
@@ -35,15 +35,14 @@ def cluster_spec(spec: PipelineSpec, source: Path) -> PipelineSpec:
     problems = [f"{source}: {key}: required for Kubeflow: {what}" for key, what in _missing_settings(spec)]
     schema_file = spec.schema_file
     if isinstance(schema_file, Path):
-        packaged = Path(str(resources.files("schemas"))).resolve()
+        packaged = Path(str(resources.files("tfxflow.schemas"))).resolve()
         if schema_file.resolve().is_relative_to(packaged):
             schema_file = str(Path("schemas") / schema_file.resolve().relative_to(packaged))
         else:
             problems.append(_local_path_line(source, "schema_file", schema_file, "gs://bucket/schema.pbtxt"))
-    if spec.ingest.kind == "mnist" and spec.ingest.path is None:
-        problems.append(f"{source}: ingest.path: not set; the cluster needs the .npz at a URI, e.g. gs://bucket/mnist.npz")
-    elif isinstance(getattr(spec.ingest, "path", None), Path):
-        problems.append(_local_path_line(source, "ingest.path", spec.ingest.path, "gs://bucket/mnist.npz"))
+    problems += [f"{source}: {problem}" for problem in spec.ingest.cluster_problems()]
+    problems += [_local_path_line(source, f"ingest.{key}", value, f"gs://bucket/{value.name}")
+                 for key, value in spec.ingest if isinstance(value, Path)]
     if isinstance(spec.pusher.serving_dir, Path):
         problems.append(_local_path_line(source, "pusher.serving_dir", spec.pusher.serving_dir, "gs://bucket/serving"))
     if problems:
@@ -56,7 +55,7 @@ def compile_pipeline(spec: PipelineSpec, output: Path, source: Path) -> None:
     spec = cluster_spec(spec, source)
     from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner as v2  # imports TFX: after the checks
 
-    from pipelines.build import kubeflow_pipeline
+    from tfxflow.pipelines.build import kubeflow_pipeline
 
     config = v2.KubeflowV2DagRunnerConfig(
         display_name=spec.name, default_image=spec.kubeflow.image, default_commands=ENTRYPOINT,

@@ -16,8 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pipelines.spec import PipelineSpec
-
+from tfxflow.pipelines.spec import PipelineSpec, validate_spec
 
 # A pipeline file is a few dozen settings: these bounds refuse huge files and alias bombs quickly.
 MAX_FILE_BYTES = 1_000_000
@@ -88,7 +87,7 @@ def load_spec(path: str | Path, overrides: Iterable[str] = ()) -> PipelineSpec:
         raise SpecError(f"{path}: expected a mapping of settings (name:, ingest:, ...) at the top level")
     overridden = [(apply_override(data, override).split("."), override) for override in overrides]
     try:
-        return PipelineSpec.model_validate(data)
+        return validate_spec(data)
     except ValidationError as error:
         lines = [_error_line(path, tree, data, overridden, item) for item in error.errors()]
         raise SpecError("\n".join(lines)) from None
@@ -135,21 +134,18 @@ def _error_line(
     path: Path, tree: yaml.Node | None, data: dict[str, Any], overrides: list[tuple[list[str], str]],
     error: dict[str, Any],
 ) -> str:
-    keys, tag = _key_path(data, error["loc"])
+    keys = [str(part) for part in error["loc"]]
     message = error["msg"].removeprefix("Value error, ")
     if not keys:  # a check across sections names its key at the start of its message
         match = re.match(r"([\w.]+): (.*)", message)
         if match:
             keys, message = match.group(1).split("."), match.group(2)
-    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):  # e.g. ingest.kind
-        keys = [*keys, error["ctx"]["discriminator"].strip("'")]
     dotted = ".".join(keys) or "(top level)"
     if error["type"] == "extra_forbidden":
-        message = f"unknown key for kind {tag!r}" if tag else "unknown key"
-    elif error["type"] in ("missing", "union_tag_not_found"):
+        kind = data["ingest"].get("kind") if keys[0] == "ingest" else None
+        message = f"unknown key for kind {kind!r}" if kind else "unknown key"
+    elif error["type"] == "missing":
         message = "required key is missing"
-    elif error["type"] == "union_tag_invalid":
-        message = f"expected one of {error['ctx']['expected_tags']}, got {error['ctx']['tag']!r}"
     elif "input" in error and error["type"] != "value_error":
         message = f"{message}, got {error['input']!r}"
     line, found = _line_of(tree, keys)
@@ -160,20 +156,6 @@ def _error_line(
         if keys and override_keys[:shared] == keys[:shared]:
             return f"--set {dotted}: {message}" if override_keys == keys else f"--set {override}: {dotted}: {message}"
     return f"{path}:{line}: {dotted}: {message}"
-
-
-def _key_path(data: Any, loc: tuple[Any, ...]) -> tuple[list[str], str | None]:
-    """The loc of a pydantic error as the keys a person wrote, and the union tag it dropped (the
-    'baker' of ('ingest', 'baker', 'seed'), read from the data's `kind`)."""
-    keys: list[str] = []
-    tag = None
-    for part in loc:
-        if isinstance(data, dict) and part not in data and data.get("kind") == part:
-            tag = part
-            continue
-        data = data.get(part) if isinstance(data, dict) else None
-        keys.append(str(part))
-    return keys, tag
 
 
 def _line_of(tree: yaml.Node | None, keys: list[str]) -> tuple[int, int]:

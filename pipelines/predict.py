@@ -21,7 +21,7 @@ from typing import Iterator
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from components.npz_example_gen.mnist_npz import IMAGE_SHAPE, Npz, check_images, to_serialized_examples
+from tfxflow.components.npz_example_gen.mnist_npz import IMAGE_SHAPE, Npz, check_images, to_serialized_examples
 
 # Arrays an npz may hold its images under, in order of preference.
 NPZ_KEYS = ("x_test", "x", "images", "x_train")

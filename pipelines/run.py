@@ -21,12 +21,11 @@ from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 from tfx.orchestration.portable import launcher, runtime_parameter_utils
 from tfx.proto.orchestration import pipeline_pb2
 
-from components.input_fingerprint.fingerprints import fingerprint_inputs
-from components.npz_example_gen.mnist_npz import check_mnist
-from pipelines.build import fingerprint_settings, local_pipeline
-from pipelines.metadata_store import check_store
-from pipelines.spec import PipelineSpec
-from pipelines.summary import ComponentReport, RunSummary, summarize
+from tfxflow.components.input_fingerprint.fingerprints import fingerprint_inputs
+from tfxflow.pipelines.build import fingerprint_settings, local_pipeline
+from tfxflow.pipelines.metadata_store import check_store
+from tfxflow.pipelines.spec import PipelineSpec
+from tfxflow.pipelines.summary import ComponentReport, RunSummary, summarize
 
 _STATES = {"COMPLETE": "ran", "CACHED": "cached"}
 
@@ -92,8 +91,8 @@ def run_pipeline(
     started = time.perf_counter() if started is None else started
     check_store(spec.run.root / "metadata.sqlite")
     settings = fingerprint_settings(spec)
-    if settings["data_uri"]:  # an MNIST npz: refused from its headers in milliseconds, before it is hashed
-        check_mnist(settings["data_uri"])
+    if settings["data_uri"]:  # e.g. an MNIST npz: refused from its headers in milliseconds, before it is hashed
+        spec.ingest.check_data(settings["data_uri"])
     pipeline = local_pipeline(spec, fingerprint_inputs(**settings))
     runner = ReportingDagRunner(on_start, on_end)
     runner.run(pipeline)

@@ -11,22 +11,32 @@ TFDV schema are refused (see `pipelines.load`).
 """
 from __future__ import annotations
 
+import functools
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Optional, Union
 
 from pydantic import (
-    AfterValidator, AllowInfNan, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, model_validator,
+    AfterValidator,
+    AllowInfNan,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    create_model,
+    model_validator,
 )
 
-from pipelines.cron import check_cron
+from tfxflow.components.user_code import UnknownName, check_importable
+from tfxflow.pipelines.cron import check_cron
+from tfxflow.pipelines.registry import Registry
 
-# The model architectures each ingest kind offers (`trainer.model`); the model modules under
-# components/ build exactly these (tests/test_spec.py checks that they agree).
-MODELS: dict[str, tuple[str, ...]] = {"baker": ("mlp", "conv"), "mnist": ("mlp", "cnn")}
-DEFAULT_NORMALIZATION = {"baker": "z_score", "mnist": "fixed_range"}
+if TYPE_CHECKING:
+    from tfx.dsl.components.base.base_component import BaseComponent
 
+    from tfxflow.components.input_fingerprint.fingerprints import Parameter
 
 _URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 # The schemes tf.io.gfile reads and writes in tfxflow's environment and image (TFX and its components
@@ -40,11 +50,6 @@ NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,127}$"
 # seeds numpy's SeedSequence (any size) but travels as an int64 in MLMD and as a float64 in KFP's
 # pipeline spec (exact below 2**53); it gets the same range.
 MAX_SEED = 2**32 - 1
-# The Trainer holds both splits in memory as float32 tensors (components/keras_training.py), so
-# (examples + eval_examples) x length values must fit in RAM; 10**10 is 40 GB. BakerExampleGen itself
-# generates and writes 1000-example shards one at a time.
-MAX_EXAMPLES = 10**8
-MAX_VALUES = 10**10
 # A TFDV schema of thousands of features is well under this; protobuf's text parser reads about 1 MB/s.
 MAX_SCHEMA_BYTES = 4 * 2**20
 
@@ -140,51 +145,90 @@ class RunSettings(Section):
     cache: bool = True
 
 
-class BakerIngest(Section):
-    """Generated sequences: uniform noise (label 0) or baker-map orbits x -> 3x mod 1 (label 1)."""
+class IngestSettings(Section):
+    """The `ingest:` section. `kind` names an ingestion kind in INGEST_KINDS: a subclass of this class
+    that holds the kind's keys and says how its data enters the pipeline (pipelines/ingest/ has the
+    built-ins). A user's kind is named by import path:
 
-    kind: Literal["baker"] = "baker"
-    examples: Int = Field(20000, ge=2, le=MAX_EXAMPLES, description="training examples")
-    eval_examples: Int = Field(2000, ge=2, le=MAX_EXAMPLES, description="evaluation examples")
-    # A shard of 1000 sequences is generated in memory as float64: 800 MB at the longest.
-    length: Int = Field(100, ge=2, le=100_000, description="values per sequence")
-    seed: Int = Field(0, ge=0, le=MAX_SEED)
+        class Parquet(IngestSettings):        # ingest: {kind: "my_data.kinds:Parquet", path: data.parquet}
+            path: Location(".parquet file")
+            MODELS, MODEL_PACKAGE = ("mlp",), "my_data.model"
 
-    @model_validator(mode="after")
-    def _fits_in_memory(self) -> BakerIngest:
-        values = (self.examples + self.eval_examples) * self.length
-        if values > MAX_VALUES:
-            raise ValueError(
-                f"(examples + eval_examples) x length is {values:,} values; expected at most {MAX_VALUES:,} "
-                f"(the Trainer holds both splits in memory, 4 bytes a value)"
-            )
-        return self
+            def data_uri(self) -> str:
+                return location_text(self.path)
+
+            def example_gen(self, data_uri, fingerprint):
+                return ParquetExampleGen(path=data_uri, fingerprint=fingerprint)
+    """
+
+    kind: str
+    # The `trainer.model` names the kind offers, and the package whose preprocessing.preprocessing_fn
+    # (Transform) and model.run_fn (Trainer) build them.
+    MODELS: ClassVar[tuple[str, ...]] = ()
+    MODEL_PACKAGE: ClassVar[str] = ""
+    NUM_CLASSES: ClassVar[int] = 2  # labels are 0 .. NUM_CLASSES - 1
+    NORMALIZATION: ClassVar[str] = "z_score"  # the default of transform.normalize
+    SCHEMA: ClassVar[Optional[str]] = None  # the curated schema's folder in tfxflow/schemas, if any
+
+    def data_uri(self) -> str:
+        """The data whose content the caches follow (a file or URI), or "" when the settings are the data."""
+        return ""
+
+    def check_data(self, data_uri: str) -> None:
+        """Refuses bad data at `data_uri` from what is cheap to read, before it is hashed (one-line error)."""
+
+    def example_gen(self, data_uri: str, fingerprint: Parameter) -> BaseComponent:
+        """The ExampleGen writing the `train` and `eval` splits; `fingerprint` is the data's content
+        fingerprint, to pass as an execution parameter so that its cache key follows the content."""
+        raise NotImplementedError(f"{type(self).__name__}.example_gen")
+
+    def cluster_problems(self) -> list[str]:
+        """`key: problem` for each setting a Kubeflow cluster cannot use (local paths are found for you)."""
+        return []
+
+    def new_examples(self, data: Optional[Path]) -> tuple[list[bytes], str]:
+        """Serialized tf.Examples of new data for `tfxflow drift` (`data` None: the kind's own source), and
+        what they are, in words; DriftInputError when `data` cannot be used."""
+        raise NotImplementedError(f"{type(self).__name__}.new_examples")
 
 
-class MnistIngest(Section):
-    """MNIST from an .npz with x_train, y_train, x_test, y_test (uint8 N x 28 x 28 images, labels 0-9)."""
-
-    kind: Literal["mnist"] = "mnist"
-    path: Location(".npz file") | None = Field(
-        None, description="default: keras' cached download (~/.keras/datasets/mnist.npz)"
-    )
+INGEST_KINDS = Registry("ingest kind", "tfxflow.ingest")
 
 
-Ingest = Annotated[Union[BakerIngest, MnistIngest], Field(discriminator="kind")]
+def ingest_kind(name: str) -> type[IngestSettings]:
+    """The IngestSettings subclass `name` refers to (a registered name or package.module:Class)."""
+    kind = INGEST_KINDS.load(name)
+    if not (isinstance(kind, type) and issubclass(kind, IngestSettings)):
+        raise UnknownName(f"{name!r} is not an ingest kind: expected a subclass of {IngestSettings.__qualname__}")
+    return kind
+
+
+def _known_kind(name: str) -> str:
+    ingest_kind(name)  # raises the one-line UnknownName, a ValueError pydantic reports at ingest.kind
+    return name
+
+
+class _UnknownIngest(IngestSettings):
+    """What `ingest` is validated as when its kind cannot be resolved: the kind's error, and nothing
+    about keys that belong to a kind nobody knows."""
+
+    model_config = ConfigDict(extra="allow")
+    kind: Annotated[str, AfterValidator(_known_kind)]
 
 
 class TransformSettings(Section):
     """How Transform (tensorflow-transform) normalizes the inputs."""
 
     normalize: Literal["z_score", "min_max", "fixed_range"] | None = Field(
-        None, description="default: z_score for baker, fixed_range (pixels / 255) for mnist"
+        None, description="default: the ingest kind's (z_score for baker, fixed_range, pixels / 255, for mnist)"
     )
 
 
 class TrainerSettings(Section):
     """The Keras model and how long and how it trains."""
 
-    model: str = "mlp"
+    model: str = Field("mlp", description="a model the ingest kind offers, or package.module:function "
+                       "(feature_shapes, num_classes) -> tf.keras.Model importable from the working directory")
     epochs: Int = Field(10, ge=1, le=10_000)
     # A batch larger than the training split is one short batch per epoch (tf.data keeps the remainder).
     batch_size: Int = Field(32, ge=1, le=1_000_000)
@@ -268,6 +312,32 @@ class KubeflowSettings(Section):
     schedule: ScheduleSettings | None = None
 
 
+def _reference(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]\w*\.\w+", value):
+        raise ValueError(f"expected <component id>.<output key>, such as BakerExampleGen.examples, got {value!r}")
+    return value
+
+
+class ComponentDeclaration(Section):
+    """A user's own TFX component, wired into the DAG after the built-in ones (`components:` list).
+
+        components:
+          - id: RowCount
+            class: my_components.counting:RowCount     # a TFX component class, importable from the working dir
+            inputs: {examples: BakerExampleGen.examples} # constructor argument: <component id>.<output key>
+            args: {minimum: 100}                         # the other constructor arguments
+    """
+
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$", description="the component's id in the pipeline")
+    class_: Annotated[str, AfterValidator(check_importable)] = Field(
+        alias="class", description="package.module:Component, a TFX component class"
+    )
+    inputs: dict[str, Annotated[str, AfterValidator(_reference)]] = Field(
+        {}, description="constructor argument -> <component id>.<output key> of a component declared before it"
+    )
+    args: dict[str, Any] = Field({}, description="the other constructor arguments")
+
+
 def _pipeline_name(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(NAME_PATTERN, value):
         raise ValueError(
@@ -278,12 +348,12 @@ def _pipeline_name(value: Any) -> str:
 
 
 class PipelineSpec(Section):
-    """A whole pipeline file."""
+    """A whole pipeline file, validated with `validate_spec` (which knows the ingest kind's keys)."""
 
     name: Annotated[str, PlainValidator(_pipeline_name)]
-    ingest: Ingest
+    ingest: IngestSettings
     schema_file: Annotated[Location("schema file"), AfterValidator(check_schema)] | None = Field(
-        None, description="default: the curated schemas/<kind>/schema.pbtxt"
+        None, description="default: the ingest kind's curated schemas/<kind>/schema.pbtxt"
     )
     run: RunSettings = RunSettings()
     transform: TransformSettings = TransformSettings()
@@ -293,21 +363,55 @@ class PipelineSpec(Section):
     beam: BeamSettings = BeamSettings()
     drift: DriftSettings = DriftSettings()
     kubeflow: KubeflowSettings = KubeflowSettings()
+    components: list[ComponentDeclaration] = []
 
     @model_validator(mode="after")
     def _fill_defaults_and_check(self) -> PipelineSpec:
-        kind = self.ingest.kind
-        if self.trainer.model not in MODELS[kind]:
+        kind = type(self.ingest)
+        model = self.trainer.model
+        if ":" in model:
+            try:
+                check_importable(model)
+            except UnknownName as error:
+                raise ValueError(f"trainer.model: {error}") from None
+        elif model not in kind.MODELS:
             raise ValueError(
-                f"trainer.model: {self.trainer.model!r} is not a {kind} model; "
-                f"expected one of {', '.join(MODELS[kind])}"
+                f"trainer.model: {model!r} is not a {self.ingest.kind} model; expected one of "
+                f"{', '.join(kind.MODELS)}, or package.module:function(feature_shapes, num_classes) -> tf.keras.Model"
             )
+        ids = [component.id for component in self.components]
+        repeated = sorted({id_ for id_ in ids if ids.count(id_) > 1})
+        if repeated:
+            raise ValueError(f"components: id {', '.join(repeated)} given more than once; expected unique ids")
         if self.transform.normalize is None:
-            self.transform.normalize = DEFAULT_NORMALIZATION[kind]
+            self.transform.normalize = kind.NORMALIZATION
         if self.schema_file is None:
-            self.schema_file = Path(str(resources.files("schemas") / kind / "schema.pbtxt"))
+            if kind.SCHEMA is None:
+                raise ValueError(f"schema_file: required: ingest kind {self.ingest.kind!r} has no curated schema")
+            self.schema_file = Path(str(resources.files("tfxflow.schemas") / kind.SCHEMA / "schema.pbtxt"))
         if self.run.root is None:
             self.run.root = Path("runs") / self.name
         if self.pusher.serving_dir is None:
             self.pusher.serving_dir = self.run.root / "serving"
         return self
+
+
+@functools.cache
+def _spec_class(kind: type[IngestSettings]) -> type[PipelineSpec]:
+    return create_model(PipelineSpec.__name__, __base__=PipelineSpec, __doc__=PipelineSpec.__doc__,
+                        ingest=(kind, ...))
+
+
+def validate_spec(data: dict[str, Any]) -> PipelineSpec:
+    """`data` (a pipeline file's mapping) as a PipelineSpec whose `ingest` is its kind's settings class;
+    pydantic's ValidationError lists every problem, an unknown kind among them.
+
+        spec = validate_spec({"name": "baker", "ingest": {"kind": "baker", "seed": 1}})
+    """
+    ingest = data.get("ingest")
+    name = ingest.get("kind") if isinstance(ingest, dict) else None
+    try:
+        kind = ingest_kind(name) if isinstance(name, str) else _UnknownIngest
+    except UnknownName:
+        kind = _UnknownIngest  # reports the kind's error at ingest.kind, beside every other problem
+    return _spec_class(kind).model_validate(data)

@@ -14,9 +14,9 @@ import ml_metadata as mlmd
 import tensorflow_model_analysis as tfma
 from ml_metadata.proto import metadata_store_pb2
 
-from components.atomic_pusher.versions import newest_version
-from components.drift_gate.executor import DRIFT_KEY
-from pipelines.spec import PipelineSpec, location_text
+from tfxflow.components.atomic_pusher.versions import newest_version
+from tfxflow.components.drift_gate.executor import DRIFT_KEY
+from tfxflow.pipelines.spec import PipelineSpec, location_text
 
 
 @dataclass

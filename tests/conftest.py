@@ -3,6 +3,7 @@ pipeline run once through the `tfxflow` CLI for every test that compares with a 
 scheduled retraining of the MNIST pipeline run locally once, for its tests and the Kubeflow ones."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -21,14 +22,35 @@ BAKER_SMALL = ["ingest.examples=2000", "ingest.eval_examples=500", "trainer.mode
                "evaluator.min_accuracy=0.99"]
 
 
-def run_baker(root: Path, *overrides: str, project: Path = REPO) -> tuple[int, dict, str]:
-    """`tfxflow run pipelines/baker.yaml --json` at `root` with BAKER_SMALL and `overrides`, run with the
-    code of `project` (a copy of this project: its modules are imported, not the installed ones)."""
-    command = [TFXFLOW] if project == REPO else [sys.executable, "-c", "from pipelines.cli import main; main()"]
-    args = [*command, "run", "pipelines/baker.yaml", "--json", "--set", f"run.root={root}"]
+def problems(path: Path, overrides: tuple[str, ...] = ()) -> list[str]:
+    """The lines of the SpecError that loading the pipeline file at `path` with `overrides` raises."""
+    from tfxflow.pipelines.load import SpecError, load_spec
+
+    with pytest.raises(SpecError) as raised:
+        load_spec(path, overrides)
+    return str(raised.value).splitlines()
+
+
+def copy_project(parent: Path) -> Path:
+    """A copy of this project's package at `parent`/tfxflow: with `parent` first on the path, its
+    modules are imported instead of the installed ones."""
+    copy = parent / "tfxflow"
+    for part in ("pipelines", "components", "schemas"):
+        shutil.copytree(REPO / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "__init__.py", copy)
+    return copy
+
+
+def run_baker(root: Path, *overrides: str, project: Path = REPO, workdir: Path | None = None) -> tuple[int, dict, str]:
+    """`tfxflow run pipelines/baker.yaml --json` at `root` with BAKER_SMALL and `overrides`, run in `workdir`
+    (default: the project) with the code of `project` (a `copy_project`: its modules are imported, not
+    the installed ones)."""
+    command = [TFXFLOW] if project == REPO else [sys.executable, "-c", "from tfxflow.pipelines.cli import main; main()"]
+    args = [*command, "run", str(project / "pipelines" / "baker.yaml"), "--json", "--set", f"run.root={root}"]
     for override in [*BAKER_SMALL, *overrides]:
         args += ["--set", override]
-    done = subprocess.run(args, capture_output=True, text=True, cwd=project, timeout=900)
+    env = os.environ if project == REPO else {**os.environ, "PYTHONPATH": str(project.parent)}
+    done = subprocess.run(args, capture_output=True, text=True, cwd=workdir or project, env=env, timeout=900)
     summary = json.loads(done.stdout) if done.stdout.strip() else {}
     return done.returncode, summary, done.stderr
 
@@ -108,8 +130,8 @@ def baker_probabilities(model_dir: str | Path, n: int = 400) -> tuple[np.ndarray
     """A pushed baker model's probabilities for `n` fresh sequences (seed 12345), and their labels."""
     import tensorflow as tf
 
-    from components.baker_example_gen.examples import to_examples
-    from components.baker_example_gen.sequences import generate
+    from tfxflow.components.baker_example_gen.examples import to_examples
+    from tfxflow.components.baker_example_gen.sequences import generate
 
     x, labels = generate(n, 100, np.random.default_rng(12345))
     serialized = tf.constant([example.SerializeToString() for example in to_examples(x, labels)])

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from components.atomic_pusher.executor import publish
-from components.atomic_pusher.versions import Record, newest_version, served_versions
+from tfxflow.components.atomic_pusher.executor import publish
+from tfxflow.components.atomic_pusher.versions import Record, newest_version, served_versions
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_staging_left_by_a_crash_is_removed_by_the_next_push(model, tmp_path):
 @pytest.mark.parametrize("failing", ["copy_dir", "write_extras", "rename"])
 def test_a_failed_push_removes_its_own_staging_copy_at_once_and_retries_succeed(model, tmp_path, monkeypatch,
                                                                                 failing):
-    from components.atomic_pusher import executor
+    from tfxflow.components.atomic_pusher import executor
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")

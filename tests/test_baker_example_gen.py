@@ -4,9 +4,9 @@ import pytest
 import tensorflow as tf
 from tfx.types import artifact_utils, standard_artifacts
 
-from components.baker_example_gen.component import BakerExampleGen
-from components.baker_example_gen.executor import Executor
-from components.baker_example_gen.sequences import map_residual
+from tfxflow.components.baker_example_gen.component import BakerExampleGen
+from tfxflow.components.baker_example_gen.executor import Executor
+from tfxflow.components.baker_example_gen.sequences import map_residual
 
 
 def generate_to(uri, train, evaluation, seed=0, length=20):

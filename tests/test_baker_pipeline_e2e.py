@@ -4,13 +4,13 @@ The runs share one root, in order, as a user's would: first run, unchanged rerun
 threshold, the model code and then the preprocessing code edited, the schema file edited in place
 so that the data breaks it.
 """
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import REPO, baker_probabilities, run_baker
+from conftest import baker_probabilities, copy_project, run_baker
+from user_project import ROW_COUNT_DECLARED, row_count, write_package
 
 pytestmark = pytest.mark.e2e
 
@@ -81,10 +81,11 @@ def test_threshold_above_one_is_refused_before_anything_runs(root):
 @pytest.fixture(scope="module")
 def project_copy(tmp_path_factory):
     """A copy of this project whose model code the tests below edit, run with `run_baker(project=...)`."""
-    copy = tmp_path_factory.mktemp("project")
-    for part in ("pipelines", "components", "schemas"):
-        shutil.copytree(REPO / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
-    return copy
+    return copy_project(tmp_path_factory.mktemp("project"))
+
+
+def ran(summary: dict) -> set[str]:
+    return {name for name, state in states(summary).items() if state == "ran"}
 
 
 def kernel_shapes(model_dir: str) -> set[tuple[int, ...]]:
@@ -114,6 +115,54 @@ def test_edited_preprocessing_code_transforms_again(first, root, baker_schema, p
     assert code == 0
     assert {name for name, state in states(summary).items() if state == "ran"} == {
         "Transform", "Trainer", "Evaluator", "Pusher"}
+
+
+USER_MODEL = """
+import tensorflow as tf
+
+
+def build(feature_shapes, num_classes):
+    inputs = {name: tf.keras.Input(shape=shape, name=name) for name, shape in feature_shapes.items()}
+    hidden = tf.keras.layers.Dense(UNITS, activation="relu")(inputs["x"])
+    return tf.keras.Model(inputs, tf.keras.layers.Dense(num_classes, activation="softmax")(hidden))
+"""
+
+
+def test_a_users_model_function_trains_stays_cached_and_an_edit_to_it_retrains(first, root, baker_schema, tmp_path):
+    """trainer.model as package.module:function in the directory tfxflow runs in, as a user writes it."""
+    module = write_package(tmp_path, "my_models", {"dense": USER_MODEL.replace("UNITS", "16")}) / "dense.py"
+    settings = [f"schema_file={baker_schema}", "trainer.model=my_models.dense:build", "evaluator.min_accuracy=0",
+                "evaluator.max_accuracy_drop=1"]
+    code, summary, stderr = run_baker(root, *settings, workdir=tmp_path)
+    assert code == 0 and summary["blessed"] is True, stderr[-2000:]
+    assert ran(summary) == {"Trainer", "Evaluator", "Pusher"}  # the same data and transform are reused
+    assert (100, 16) in kernel_shapes(summary["pushed_model"])
+    code, summary, _ = run_baker(root, *settings, workdir=tmp_path)
+    assert code == 0 and ran(summary) == set()  # unchanged: nothing runs again
+    module.write_text(USER_MODEL.replace("UNITS", "17"))
+    code, summary, _ = run_baker(root, *settings, workdir=tmp_path)
+    assert code == 0 and ran(summary) == {"Trainer", "Evaluator", "Pusher"}
+    assert (100, 17) in kernel_shapes(summary["pushed_model"])  # the edited function was trained and pushed
+
+
+def test_a_users_component_declared_in_yaml_runs_in_the_dag_and_reruns_only_when_its_code_changes(
+        first, root, baker_schema, tmp_path):
+    package = write_package(tmp_path, "my_components", {"counting": row_count(0)})
+    settings = [f"schema_file={baker_schema}", ROW_COUNT_DECLARED]
+    code, summary, stderr = run_baker(root, *settings, workdir=tmp_path)
+    assert code == 0, stderr[-2000:]
+    assert ran(summary) == {"RowCount"}  # wired after the pipeline's own components, which are reused
+    assert rows_counted(root) == 2000  # it read BakerExampleGen's train split
+    code, summary, _ = run_baker(root, *settings, workdir=tmp_path)
+    assert code == 0 and ran(summary) == set()
+    (package / "counting.py").write_text(row_count(1))
+    code, summary, _ = run_baker(root, *settings, workdir=tmp_path)
+    assert code == 0 and ran(summary) == {"RowCount"} and rows_counted(root) == 2001
+
+
+def rows_counted(root: Path) -> int:
+    newest = max((root / "pipeline" / "RowCount" / "rows").iterdir(), key=lambda path: int(path.name))
+    return int((newest / "value").read_text())
 
 
 def test_a_schema_edited_in_place_is_checked_again_and_stops_training(first, root, baker_schema):

@@ -2,8 +2,9 @@
 import pytest
 from click.testing import CliRunner
 
+from tfxflow.pipelines.cli import main
+
 from conftest import REPO
-from pipelines.cli import main
 
 pytestmark = pytest.mark.faults
 

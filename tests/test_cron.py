@@ -1,7 +1,7 @@
 """KFP's 6-field cron (pipelines/cron.py): what KFP accepts passes, everything else names its field."""
 import pytest
 
-from pipelines.cron import check_cron
+from tfxflow.pipelines.cron import check_cron
 
 
 @pytest.mark.parametrize("cron", ["0 0 3 * * *", "*/10 * * * * ?", "0 30 2 1-15 JAN-MAR MON,fri", "0 0 0 ? * SUN",

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from components.baker_example_gen.examples import generate_split, to_examples
-from components.baker_example_gen.sequences import baker_orbits
+from tfxflow.components.baker_example_gen.examples import generate_split, to_examples
+from tfxflow.components.baker_example_gen.sequences import baker_orbits
+from tfxflow.pipelines.drift import check_drift, new_data_statistics
+from tfxflow.pipelines.load import load_spec
+
 from conftest import REPO
-from pipelines.drift import check_drift, new_data_statistics
-from pipelines.load import load_spec
 
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
 

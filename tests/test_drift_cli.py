@@ -4,12 +4,13 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from test_drift import fresh, write_tfrecords
+
+from tfxflow.pipelines.cli import main
+from tfxflow.pipelines.drift import new_data_statistics
+from tfxflow.pipelines.load import load_spec
 
 from conftest import REPO
-from pipelines.cli import main
-from pipelines.drift import new_data_statistics
-from pipelines.load import load_spec
-from test_drift import fresh, write_tfrecords
 
 BAKER = str(REPO / "pipelines" / "baker.yaml")
 

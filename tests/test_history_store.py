@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from pipelines.metadata_store import StoreError, check_store
+from tfxflow.pipelines.metadata_store import StoreError, check_store
 
 pytestmark = pytest.mark.faults
 
@@ -87,7 +87,7 @@ def test_the_journal_of_a_killed_run_is_rolled_back_not_refused(tmp_path):
 
 def test_a_store_a_run_is_writing_is_not_refused(tmp_path, monkeypatch):
     path = sqlite_store(tmp_path / "metadata.sqlite")
-    monkeypatch.setattr("pipelines.metadata_store.BUSY_SECONDS", 0.1)
+    monkeypatch.setattr("tfxflow.pipelines.metadata_store.BUSY_SECONDS", 0.1)
     writer = sqlite3.connect(path)
     writer.execute("BEGIN EXCLUSIVE")
     try:

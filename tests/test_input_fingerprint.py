@@ -2,15 +2,20 @@
 (components/input_fingerprint/fingerprints.py). For each: the change that must count, and the one
 that must not."""
 import json
-import shutil
 import sys
 
 import numpy as np
 import pytest
 
-from components.atomic_pusher.versions import Record, write_extras
-from components.input_fingerprint.fingerprints import InputError, code_digest, content_digest, fingerprint_inputs
-from conftest import REPO
+from tfxflow.components.atomic_pusher.versions import Record, write_extras
+from tfxflow.components.input_fingerprint.fingerprints import (
+    InputError,
+    code_digest,
+    content_digest,
+    fingerprint_inputs,
+)
+
+from conftest import REPO, copy_project
 
 
 def test_a_file_edited_in_place_gets_a_new_fingerprint(tmp_path):
@@ -78,13 +83,13 @@ def test_a_missing_module_is_one_line(package):
 
 @pytest.fixture
 def project_copy(tmp_path, monkeypatch):
-    """A copy of this project's `components` package, imported from instead of the original."""
-    shutil.copytree(REPO / "components", tmp_path / "components", ignore=shutil.ignore_patterns("__pycache__"))
+    """A copy of this project's package, found (by the fingerprints) instead of the original."""
+    copy = copy_project(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
-    for name in [name for name in sys.modules if name == "components" or name.startswith("components.")]:
+    for name in [name for name in sys.modules if name == "tfxflow" or name.startswith("tfxflow.")]:
         monkeypatch.delitem(sys.modules, name)
-    return tmp_path / "components"
+    return copy / "components"
 
 
 @pytest.mark.parametrize("edited, changed", [
@@ -98,8 +103,9 @@ def project_copy(tmp_path, monkeypatch):
 def test_an_edited_module_changes_the_fingerprint_of_exactly_the_code_that_runs_it(project_copy, tmp_path, edited,
                                                                                    changed):
     settings = dict(ingest="{}", data_uri="", schema_file=str(REPO / "schemas" / "baker" / "schema.pbtxt"),
-                    settings="{}", preprocessing_fn="components.baker_model.preprocessing.preprocessing_fn",
-                    run_fn="components.baker_model.model.run_fn", serving_dir=str(tmp_path / "serving"))
+                    settings="{}", preprocessing_fn="tfxflow.components.baker_model.preprocessing.preprocessing_fn",
+                    run_fn="tfxflow.components.baker_model.model.run_fn", model_fn="",
+                    serving_dir=str(tmp_path / "serving"))
     before = fingerprint_inputs(**settings)
     path = project_copy / edited
     path.write_text(path.read_text().replace("Dense(100)", "Dense(7)") + "\n# edited\n")
@@ -111,12 +117,12 @@ def test_an_edited_module_changes_the_fingerprint_of_exactly_the_code_that_runs_
 
 
 def test_the_project_model_code_includes_the_training_helpers_it_imports():
-    from components.input_fingerprint.fingerprints import source_files
+    from tfxflow.components.input_fingerprint.fingerprints import source_files
 
-    files = source_files(["components.mnist_model"])
-    assert {"components/mnist_model/model.py", "components/keras_training.py", "components/normalization.py"} <= set(
-        files)
-    assert "components/atomic_pusher/executor.py" not in files
+    files = source_files(["tfxflow.components.mnist_model"])
+    assert {"tfxflow/components/mnist_model/model.py", "tfxflow/components/keras_training.py",
+            "tfxflow/components/normalization.py"} <= set(files)
+    assert "tfxflow/components/atomic_pusher/executor.py" not in files
 
 
 def serve(serving, version, data, lineage, statistics=True):
@@ -135,8 +141,9 @@ def inputs(tmp_path):
     schema.write_text("schema")
     settings = dict(ingest=json.dumps({"kind": "x"}), data_uri=str(data), schema_file=str(schema),
                     settings=json.dumps({"trainer": {"epochs": 1}}),
-                    preprocessing_fn="components.mnist_model.preprocessing.preprocessing_fn",
-                    run_fn="components.mnist_model.model.run_fn", serving_dir=str(tmp_path / "serving"))
+                    preprocessing_fn="tfxflow.components.mnist_model.preprocessing.preprocessing_fn",
+                    run_fn="tfxflow.components.mnist_model.model.run_fn", model_fn="",
+                    serving_dir=str(tmp_path / "serving"))
     return settings, fingerprint_inputs(**settings)
 
 
@@ -171,3 +178,23 @@ def test_lineage_follows_settings_schema_and_data(inputs, tmp_path):
     (tmp_path / "schema.pbtxt").write_text("edited schema")
     changed = fingerprint_inputs(**settings)
     assert changed.schema != own.schema and changed.lineage != own.lineage and changed.data == own.data
+
+
+def test_a_users_model_module_counts_for_the_trainer_alone(tmp_path, monkeypatch):
+    """trainer.model: my_models.dense:build, found from the working directory: its edits retrain."""
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the working directory is added to it
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my_models").mkdir()
+    (tmp_path / "my_models" / "__init__.py").write_text("")
+    (tmp_path / "my_models" / "layers.py").write_text("UNITS = 16\n")
+    (tmp_path / "my_models" / "dense.py").write_text("from my_models.layers import UNITS\n")
+    settings = dict(ingest="{}", data_uri="", schema_file=str(REPO / "schemas" / "baker" / "schema.pbtxt"),
+                    settings="{}", preprocessing_fn="tfxflow.components.baker_model.preprocessing.preprocessing_fn",
+                    run_fn="tfxflow.components.baker_model.model.run_fn", model_fn="my_models.dense:build",
+                    serving_dir=str(tmp_path / "serving"))
+    before = fingerprint_inputs(**settings)
+    assert before.trainer_code != fingerprint_inputs(**{**settings, "model_fn": ""}).trainer_code
+    (tmp_path / "my_models" / "layers.py").write_text("UNITS = 17\n")  # imported by the model's module
+    after = fingerprint_inputs(**settings)
+    assert after.trainer_code != before.trainer_code and after.lineage != before.lineage
+    assert after.transform_code == before.transform_code

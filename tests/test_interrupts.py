@@ -11,7 +11,7 @@ import pytest
 
 PROGRAM = """
 import sys, time
-from pipelines.interrupts import exit_130_on_ctrl_c
+from tfxflow.pipelines.interrupts import exit_130_on_ctrl_c
 
 def ready():
     print("inside", flush=True)

@@ -15,9 +15,10 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.orchestration.kubeflow.v2.container import kubeflow_v2_entrypoint_utils as tfx_parsing
 
+from tfxflow.pipelines.kfp_entrypoint import readable_by_tfx
+
 from conftest import REPO
 from kfp_local_executor import KfpBackend, KfpError
-from pipelines.kfp_entrypoint import readable_by_tfx
 
 EXAMPLES_TYPE = {"instanceSchema": "title: tfx.Examples\ntype: object\n"}
 # As the driver of KFP >= 2.5 builds it: an upstream artifact typed instanceSchema "" (MLMD keeps no
@@ -71,7 +72,7 @@ def schema_task(tmp_path_factory):
     """ImportSchemaGen alone, as `tfxflow compile` writes it, its fingerprint parameter a constant."""
     from click.testing import CliRunner
 
-    from pipelines.cli import main
+    from tfxflow.pipelines.cli import main
 
     directory = tmp_path_factory.mktemp("task")
     compiled = directory / "baker-kfp.yaml"

@@ -1,8 +1,11 @@
 """`tfxflow compile --target kubeflow`: locations the cluster cannot read are refused before compiling."""
+import sys
+
 import pytest
 from click.testing import CliRunner
 
-from pipelines.cli import main
+from tfxflow.pipelines.cli import main
+from user_project import ROW_COUNT_DECLARED, row_count, write_package
 
 KUBEFLOW = ["kubeflow.image=ghcr.io/acme/tfxflow:1.0", "kubeflow.pipeline_root=gs://acme/root"]
 MNIST = "name: mnist\ningest: {kind: mnist, path: gs://acme/data/mnist.npz}\npusher: {serving_dir: gs://acme/serving}\n"
@@ -70,7 +73,7 @@ def test_mnist_compiles_with_uris_and_the_packaged_schema_inside_the_image(write
     assert len(containers) == len(executors) == len(tasks) == 10  # no resolver: KFP compiles containers only
     assert all("--runner=DataflowRunner" in c["args"] for c in containers)
     assert {c["image"] for c in containers} == {"ghcr.io/acme/tfxflow:1.0"}
-    assert {tuple(c["command"]) for c in containers} == {("python", "-m", "pipelines.kfp_entrypoint")}
+    assert {tuple(c["command"]) for c in containers} == {("python", "-m", "tfxflow.pipelines.kfp_entrypoint")}
     assert sorted(p.name for p in output.parent.iterdir()) == ["mnist.yaml"]  # no partial file left beside it
 
 
@@ -94,3 +97,42 @@ def test_content_fingerprints_are_parameters_of_the_tasks_they_concern_and_never
     assert all(task["cachingOptions"] == {"enableCache": True} for name, task in tasks.items()
                if name != "InputFingerprint")
     assert compiled["defaultPipelineRoot"] == "gs://acme/root"
+
+
+def test_a_users_component_compiles_as_a_task_fed_by_the_component_it_names(write_spec, tmp_path, monkeypatch):
+    import yaml
+
+    write_package(tmp_path, "my_components", {"counting": row_count(0)})
+    monkeypatch.chdir(tmp_path)  # the user's package is found from the working directory
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    baker = "name: baker\ningest: {kind: baker}\npusher: {serving_dir: gs://acme/serving}\n"
+    output = tmp_path / "baker.yaml"
+    code, _, err = compile_spec(write_spec(baker), output, *KUBEFLOW, ROW_COUNT_DECLARED)
+    assert code == 0, err
+    task = yaml.safe_load(output.read_text())["root"]["dag"]["tasks"]["RowCount"]
+    assert task["inputs"]["artifacts"]["examples"]["taskOutputArtifact"] == {
+        "producerTask": "BakerExampleGen", "outputArtifactKey": "examples"}
+    parameters = task["inputs"]["parameters"]
+    assert parameters["minimum"]["runtimeValue"]["constant"] == 10
+    assert len(parameters["code_fingerprint"]["runtimeValue"]["constant"]) == 64  # its code keys KFP's cache
+
+
+@pytest.mark.parametrize("declared, expected", [
+    ("[{id: RowCount, class: 'my_components.counting:RowCount', inputs: {examples: Nowhere.examples}}]",
+     "components: RowCount: inputs.examples: no component 'Nowhere' before it; expected one of BakerExampleGen,"),
+    ("[{id: RowCount, class: 'my_components.counting:RowCount', inputs: {examples: Trainer.rows}}]",
+     "components: RowCount: inputs.examples: Trainer has no output 'rows'; expected one of model, model_run"),
+    ("[{id: Trainer, class: 'my_components.counting:RowCount'}]",
+     "components: Trainer: the id is taken by a component of the pipeline; expected another"),
+    ("[{id: RowCount, class: 'my_components.counting:os'}]",
+     "components: RowCount: class my_components.counting:os is not a TFX component (BaseComponent subclass)"),
+    ("[{id: RowCount, class: 'my_components.counting:RowCount', args: {colour: red}}]",
+     "components: RowCount: my_components.counting:RowCount refused its arguments:"),
+])
+def test_a_users_component_that_cannot_be_wired_is_one_line(write_spec, tmp_path, monkeypatch, declared, expected):
+    write_package(tmp_path, "my_components", {"counting": row_count(0)})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    baker = "name: baker\ningest: {kind: baker}\npusher: {serving_dir: gs://acme/serving}\n"
+    code, _, err = compile_spec(write_spec(baker), tmp_path / "out.yaml", *KUBEFLOW, f"components={declared}")
+    assert code == 2 and len(err) == 1 and err[0].startswith(expected), err

@@ -94,7 +94,7 @@ def test_each_pushed_model_predicts_as_the_local_schedules(scheduled, mnist_retr
 def mnist_probabilities(model_dir: str, images: np.ndarray) -> np.ndarray:
     import tensorflow as tf
 
-    from components.npz_example_gen.mnist_npz import to_serialized_examples
+    from tfxflow.components.npz_example_gen.mnist_npz import to_serialized_examples
 
     signature = tf.saved_model.load(model_dir).signatures["serving_default"]
     return signature(examples=tf.constant(to_serialized_examples(images)))["probabilities"].numpy()

@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tfxflow.pipelines.cli import main
+
 from kfp_api_server import FakeKfp
-from pipelines.cli import main
 
 TOKEN = "s3cret-kfp-token-0123456789"
 SPEC = """\
@@ -272,7 +273,7 @@ def test_uploads_kfp_would_refuse_are_refused(kfp, compiled_spec, tmp_path, chan
 
     package = tmp_path / "kfp.yaml"
     package.write_text(yaml.safe_dump({**compiled_spec, **change}))
-    from pipelines.kfp_client import KfpClient, KfpError
+    from tfxflow.pipelines.kfp_client import KfpClient, KfpError
 
     with pytest.raises(KfpError, match="HTTP 500") as refused:
         KfpClient(kfp.url).upload("baker", package)

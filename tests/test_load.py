@@ -3,15 +3,11 @@ blamed on the `--set` that set the value, or else on the file's line."""
 import pytest
 import yaml
 
-from pipelines.load import SpecError, UniqueKeyLoader, load_spec
+from tfxflow.pipelines.load import UniqueKeyLoader, load_spec
+
+from conftest import problems
 
 MINIMAL = "name: baker\ningest:\n  kind: baker\n"
-
-
-def problems(path, overrides=()):
-    with pytest.raises(SpecError) as raised:
-        load_spec(path, overrides)
-    return str(raised.value).splitlines()
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from components.npz_example_gen.mnist_npz import NpzError, load_mnist, to_serialized_examples
+from tfxflow.components.npz_example_gen.mnist_npz import NpzError, load_mnist, to_serialized_examples
 
 pytestmark = pytest.mark.faults  # the bad-file cases are part of the fault suite too
 
@@ -118,7 +118,7 @@ def test_bad_arrays_name_the_key_and_what_was_expected(tmp_path, key, value, exp
 
 
 def test_unset_path_without_network_says_to_pass_ingest_path(tmp_path, monkeypatch):
-    from components.npz_example_gen.keras_download import keras_mnist
+    from tfxflow.components.npz_example_gen.keras_download import keras_mnist
 
     monkeypatch.setenv("HOME", str(tmp_path))  # an empty ~/.keras cache
     with pytest.raises(NpzError) as raised:

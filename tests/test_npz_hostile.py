@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
-from components.npz_example_gen.mnist_npz import KEYS, NpzError, load_mnist
+from tfxflow.components.npz_example_gen.mnist_npz import KEYS, NpzError, load_mnist
 
 pytestmark = pytest.mark.faults
 
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 CHILD_LIMIT = 1536 << 20
 LOAD = """
 import sys
-from components.npz_example_gen.mnist_npz import NpzError, load_mnist
+from tfxflow.components.npz_example_gen.mnist_npz import NpzError, load_mnist
 try:
     load_mnist(sys.argv[1])
 except NpzError as error:
@@ -254,7 +254,7 @@ def test_all_four_keys_with_random_arrays_end_in_one_clear_line_or_load(contents
 
 
 def test_fingerprinting_refuses_what_lies_about_its_sizes_instead_of_inflating_it(tmp_path):
-    from components.input_fingerprint.fingerprints import content_digest
+    from tfxflow.components.input_fingerprint.fingerprints import content_digest
 
     path = claiming(tmp_path / "claims.npz", "x_train", gigabytes=20)
     started = time.perf_counter()

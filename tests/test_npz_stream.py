@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from test_npz_hostile import measured, streamed
 from tfx.types import artifact_utils, standard_artifacts
 
-from components.npz_example_gen import executor
-from components.npz_example_gen.mnist_npz import Npz, NpzError, load_mnist
-from pipelines.cli import main
+from tfxflow.components.npz_example_gen import executor
+from tfxflow.components.npz_example_gen.mnist_npz import Npz, NpzError, load_mnist
+from tfxflow.pipelines.cli import main
 
 
 def arrays(n_train=25, n_test=10, seed=0):
@@ -138,7 +138,7 @@ def test_predict_on_200k_images_stays_in_bounded_memory(tmp_path, mean_digit_mod
 
 
 def test_names_of_npz_pieces_continue_across_chunks(tmp_path):
-    from pipelines.predict import batches, read_inputs
+    from tfxflow.pipelines.predict import batches, read_inputs
 
     np.savez(tmp_path / "a.npz", x=np.zeros((5, 28, 28), np.uint8))
     inputs = read_inputs([tmp_path / "a.npz", tmp_path / "a.npz"])

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from PIL import Image
 from test_npz_stream import mean_digit_model  # noqa: F401 (a fixture)
 
-from pipelines.cli import main
-from pipelines.predict import PredictError, batches, read_inputs
+from tfxflow.pipelines.cli import main
+from tfxflow.pipelines.predict import PredictError, batches, read_inputs
 
 
 def digit() -> np.ndarray:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from test_npz_hostile import claiming, float64_zeros, measured, mnist_like, npy, patched
 
-from pipelines.cli import main
+from tfxflow.pipelines.cli import main
 
 pytestmark = pytest.mark.faults
 PREDICT = "from pipelines.cli import main; main()"

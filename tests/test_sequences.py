@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from components.baker_example_gen.sequences import baker_orbits, generate, map_residual
+from tfxflow.components.baker_example_gen.sequences import baker_orbits, generate, map_residual
 
 
 def test_baker_sequences_follow_the_map_and_random_ones_do_not():

@@ -3,18 +3,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.load import SpecError, load_spec
-from pipelines.spec import MODELS
+from tfxflow.pipelines.load import load_spec
+from tfxflow.pipelines.spec import ingest_kind
 
-from conftest import REPO
+from conftest import REPO, problems
 
 MINIMAL = "name: baker\ningest:\n  kind: baker\n"
-
-
-def problems(path, overrides=()):
-    with pytest.raises(SpecError) as raised:
-        load_spec(path, overrides)
-    return str(raised.value).splitlines()
 
 
 def test_minimal_file_gets_every_default(write_spec):
@@ -49,7 +43,8 @@ def test_overrides_set_dotted_keys_as_yaml_values(write_spec):
         ("evaluator.min_accuracy=-0.1", "--set evaluator.min_accuracy: Input should be greater than or equal to 0"),
         ("trainer.dropout=0.5", "--set trainer.dropout: unknown key"),
         ("schema_file=missing.pbtxt", "--set schema_file: expected an existing schema file, missing.pbtxt is not one"),
-        ("ingest.kind=parquet", "--set ingest.kind: expected one of 'baker', 'mnist', got 'parquet'"),
+        ("ingest.kind=parquet", "--set ingest.kind: 'parquet': no ingest kind of that name; expected one of baker, "
+                                "mnist, or package.module:Name importable from the working directory"),
         ("name=../escape", "--set name: '../escape' is not a valid pipeline name; expected lowercase letters"),
     ],
 )
@@ -85,8 +80,27 @@ def test_missing_name_and_ingest_are_reported(write_spec):
 
 def test_model_must_be_one_the_ingest_kind_offers(write_spec):
     [line] = problems(write_spec(MINIMAL + "trainer:\n  model: resnet\n"))
-    assert line.endswith("trainer.model: 'resnet' is not a baker model; expected one of mlp, conv")
+    assert line.endswith("trainer.model: 'resnet' is not a baker model; expected one of mlp, conv, or "
+                         "package.module:function(feature_shapes, num_classes) -> tf.keras.Model")
     assert ":5:" in line
+
+
+@pytest.mark.parametrize("model, expected", [
+    ("nowhere.models:build", "'nowhere.models:build': no module nowhere.models importable from "),
+    ("my_models.cnn:1x", "'my_models.cnn:1x': expected package.module:name"),
+])
+def test_a_users_model_path_must_name_a_module_that_exists(write_spec, model, expected):
+    [line] = problems(write_spec(MINIMAL), [f"trainer.model={model}"])
+    assert line.startswith(f"--set trainer.model: {expected}")
+
+
+def test_a_users_model_path_is_found_from_the_working_directory_without_importing_it(write_spec, tmp_path,
+                                                                                     monkeypatch):
+    (tmp_path / "my_models").mkdir()
+    (tmp_path / "my_models" / "cnn.py").write_text("raise SystemExit('imported')\n")  # importing it would fail
+    monkeypatch.chdir(tmp_path)
+    spec = load_spec(write_spec(MINIMAL), ["trainer.model=my_models.cnn:build"])
+    assert spec.trainer.model == "my_models.cnn:build"
 
 
 def test_not_yaml_and_not_a_mapping_are_one_line_errors(write_spec):
@@ -105,11 +119,11 @@ def test_malformed_override_is_refused(write_spec, override):
 
 
 def test_declared_models_are_the_ones_the_model_code_builds():
-    from components.baker_model import model as baker
-    from components.mnist_model import model as mnist
+    from tfxflow.components.baker_model import model as baker
+    from tfxflow.components.mnist_model import model as mnist
 
-    assert set(MODELS["baker"]) == set(baker.ARCHITECTURES)
-    assert set(MODELS["mnist"]) == set(mnist.ARCHITECTURES)
+    assert set(ingest_kind("baker").MODELS) == set(baker.ARCHITECTURES)
+    assert set(ingest_kind("mnist").MODELS) == set(mnist.ARCHITECTURES)
 
 
 def test_mnist_file_gets_its_own_defaults(write_spec, tmp_path):
@@ -129,7 +143,8 @@ def test_mnist_errors_name_keys_inside_the_ingest_kind(write_spec):
         f"{path}:5: ingest.shuffle: unknown key for kind 'mnist'",
     ]
     [line] = problems(write_spec("name: mnist\ningest: {kind: mnist}\ntrainer:\n  model: conv\n"))
-    assert line.endswith(":4: trainer.model: 'conv' is not a mnist model; expected one of mlp, cnn")
+    assert line.endswith(":4: trainer.model: 'conv' is not a mnist model; expected one of mlp, cnn, or "
+                         "package.module:function(feature_shapes, num_classes) -> tf.keras.Model")
 
 
 def test_missing_ingest_kind_points_at_the_kind_key(write_spec):
@@ -160,7 +175,7 @@ def test_the_schemes_tfxflow_accepts_are_those_tf_io_gfile_has_here():
     """The case that must pass and the one that must fail, in the locked environment itself."""
     import tensorflow as tf
 
-    from pipelines.spec import SCHEMES
+    from tfxflow.pipelines.spec import SCHEMES
 
     assert set(SCHEMES) <= set(tf.io.gfile.get_registered_schemes())
     with pytest.raises(tf.errors.UnimplementedError, match="File system scheme 's3' not implemented"):
@@ -192,7 +207,7 @@ def validate(*args):
     """`tfxflow validate ARGS`: (exit code, stderr lines)."""
     from click.testing import CliRunner
 
-    from pipelines.cli import main
+    from tfxflow.pipelines.cli import main
 
     result = CliRunner().invoke(main, ["validate", *map(str, args)])
     return result.exit_code, result.stderr.splitlines()

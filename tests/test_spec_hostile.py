@@ -4,7 +4,7 @@ import tracemalloc
 
 import pytest
 
-from pipelines.load import SpecError, load_spec
+from tfxflow.pipelines.load import SpecError, load_spec
 
 pytestmark = pytest.mark.faults
 BOMB = "name: baker\ningest: {kind: baker}\nbeam:\n  args: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
@@ -41,7 +41,7 @@ def test_pipeline_names_cannot_name_other_directories(write_spec, name):
     assert str(refused.value).startswith("--set name: ")
 
 
-@pytest.mark.parametrize("model", ["os.system", "components.mnist_model", "../mlp", "mlp; rm -rf /"])
+@pytest.mark.parametrize("model", ["os.system", "tfxflow.components.mnist_model", "../mlp", "mlp; rm -rf /"])
 def test_model_code_comes_only_from_the_declared_choices(write_spec, model):
     with pytest.raises(SpecError) as refused:
         load_spec(write_spec("name: baker\ningest: {kind: baker}\n"), [f"trainer.model={model!r}"])

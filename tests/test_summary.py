@@ -1,5 +1,5 @@
 """How a run's summary reads (pipelines/summary.py): what was pushed by this run, and what is served."""
-from pipelines.summary import ComponentReport, RunSummary
+from tfxflow.pipelines.summary import ComponentReport, RunSummary
 
 
 def summary(pusher_state, pushed, served, serves_this_run):

@@ -10,11 +10,11 @@ from tfx.components.statistics_gen.stats_artifact_utils import BINARY_PB_BASENAM
 from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils
 
-from components.baker_example_gen.examples import to_examples
-from components.baker_example_gen.sequences import generate
-from components.npz_example_gen.mnist_npz import to_serialized_examples
-from components.validation_gate.anomalies import describe_errors
-from components.validation_gate.executor import DataAnomaliesError, Executor
+from tfxflow.components.baker_example_gen.examples import to_examples
+from tfxflow.components.baker_example_gen.sequences import generate
+from tfxflow.components.npz_example_gen.mnist_npz import to_serialized_examples
+from tfxflow.components.validation_gate.anomalies import describe_errors
+from tfxflow.components.validation_gate.executor import DataAnomaliesError, Executor
 
 from conftest import REPO
 

@@ -10,7 +10,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import tensorflow_model_analysis as tfma  # noqa: E402
 from tfx.components import (  # noqa: E402
-    Evaluator, ExampleValidator, ImportExampleGen, Pusher, SchemaGen, StatisticsGen, Trainer, Transform,
+    Evaluator,
+    ExampleValidator,
+    ImportExampleGen,
+    Pusher,
+    SchemaGen,
+    StatisticsGen,
+    Trainer,
+    Transform,
 )
 from tfx.orchestration import metadata, pipeline  # noqa: E402
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner  # noqa: E402

@@ -19,8 +19,8 @@ from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 from tfx.utils import json_utils
 
-from components.atomic_pusher import executor
-from components.input_fingerprint.fingerprints import Parameter
+from tfxflow.components.atomic_pusher import executor
+from tfxflow.components.input_fingerprint.fingerprints import Parameter
 
 
 class AtomicPusherSpec(standard_component_specs.PusherSpec):

@@ -26,7 +26,7 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, proto_utils
 
-from components.atomic_pusher.versions import Record, read_record, version_numbers, write_extras
+from tfxflow.components.atomic_pusher.versions import Record, read_record, version_numbers, write_extras
 
 STATISTICS_KEY = "statistics"
 DATA_KEY = "data_fingerprint"

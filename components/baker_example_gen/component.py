@@ -13,7 +13,7 @@ from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from components.baker_example_gen import executor
+from tfxflow.components.baker_example_gen import executor
 
 
 class BakerExampleGenSpec(ComponentSpec):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from components.baker_example_gen.sequences import FEATURE, LABEL, generate
+from tfxflow.components.baker_example_gen.sequences import FEATURE, LABEL, generate
 
 SHARD_SIZE = 1000
 # Split -> (exec property holding its size, stream of the seed).

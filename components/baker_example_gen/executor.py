@@ -13,8 +13,8 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils, standard_component_specs
 
-from components.baker_example_gen.examples import SPLITS, shard_examples, shards
-from components.tfrecord_splits import write_splits
+from tfxflow.components.baker_example_gen.examples import SPLITS, shard_examples, shards
+from tfxflow.components.tfrecord_splits import write_splits
 
 
 class Executor(base_executor.BaseExecutor):

@@ -1,6 +1,6 @@
 """Trainer's run_fn for the baker pipeline and the architectures `trainer.model` chooses from.
 
-    Trainer(..., run_fn="components.baker_model.model.run_fn",
+    Trainer(..., run_fn="tfxflow.components.baker_model.model.run_fn",
             custom_config={"model": "conv", "epochs": 5, "batch_size": 32, "learning_rate": 1e-3})
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 import tensorflow as tf
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components.baker_example_gen.sequences import FEATURE, LABEL
-from components.keras_training import train_and_export
+from tfxflow.components.baker_example_gen.sequences import FEATURE, LABEL
+from tfxflow.components.keras_training import model_builder, train_and_export
 
 
 def mlp(shapes: dict[str, Any]) -> tf.keras.Model:
@@ -39,5 +39,5 @@ ARCHITECTURES = {"mlp": mlp, "conv": conv}
 
 
 def run_fn(fn_args: FnArgs) -> None:
-    """Trains the architecture named by custom_config['model'] and exports it for serving."""
-    train_and_export(fn_args, ARCHITECTURES[fn_args.custom_config["model"]], LABEL)
+    """Trains the architecture custom_config['model'] names (or a user's model function) and exports it."""
+    train_and_export(fn_args, model_builder(fn_args.custom_config, ARCHITECTURES), LABEL)

@@ -1,6 +1,6 @@
 """Transform's preprocessing_fn for the baker sequences.
 
-    Transform(..., preprocessing_fn="components.baker_model.preprocessing.preprocessing_fn",
+    Transform(..., preprocessing_fn="tfxflow.components.baker_model.preprocessing.preprocessing_fn",
               custom_config={"normalize": "z_score"})
 
 Analyzers (mean/std, min/max) run once over the training split, and the same scaling becomes part
@@ -12,8 +12,8 @@ from typing import Any
 
 import tensorflow as tf
 
-from components.baker_example_gen.sequences import FEATURE, LABEL
-from components.normalization import normalize
+from tfxflow.components.baker_example_gen.sequences import FEATURE, LABEL
+from tfxflow.components.normalization import normalize
 
 
 def preprocessing_fn(inputs: dict[str, tf.Tensor], custom_config: dict[str, Any]) -> dict[str, tf.Tensor]:

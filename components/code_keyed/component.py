@@ -20,15 +20,15 @@ from typing import Any
 
 from tfx import types
 from tfx.components.trainer import component as trainer_component
-from tfx.components.transform import component as transform_component
-from tfx.dsl.components.base import base_component
+from tfx.dsl.components.base import base_component, executor_spec
 from tfx.proto import trainer_pb2
 from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ExecutionParameter
 from tfx.utils import json_utils
 
-from components.input_fingerprint.fingerprints import Parameter
+from tfxflow.components.code_keyed.executor import TransformExecutor
+from tfxflow.components.input_fingerprint.fingerprints import Parameter
 
 CODE_FINGERPRINT_KEY = "code_fingerprint"
 
@@ -44,10 +44,11 @@ class TrainerSpec(standard_component_specs.TrainerSpec):
 
 
 class Transform(base_component.BaseComponent):
-    """TFX's Transform (its executor) on raw examples; outputs `transform_graph` and `updated_analyzer_cache`."""
+    """TFX's Transform (its executor, with batches of a fixed size: executor.py) on raw examples; outputs
+    `transform_graph` and `updated_analyzer_cache`."""
 
     SPEC_CLASS = TransformSpec
-    EXECUTOR_SPEC = transform_component.Transform.EXECUTOR_SPEC
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(TransformExecutor)
 
     def __init__(self, examples: types.BaseChannel, schema: types.BaseChannel, preprocessing_fn: str,
                  custom_config: dict[str, Any], code_fingerprint: Parameter):

@@ -17,8 +17,8 @@ from tfx.types import standard_artifacts
 from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from components.drift_gate import executor
-from components.input_fingerprint.fingerprints import Parameter
+from tfxflow.components.drift_gate import executor
+from tfxflow.components.input_fingerprint.fingerprints import Parameter
 
 
 class DriftGateSpec(ComponentSpec):

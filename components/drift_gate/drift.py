@@ -18,7 +18,7 @@ import tensorflow_data_validation as tfdv
 from tensorflow_data_validation.statistics import stats_impl
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 
-from components.validation_gate.anomalies import describe_errors
+from tfxflow.components.validation_gate.anomalies import describe_errors
 
 Statistics = statistics_pb2.DatasetFeatureStatisticsList
 _MEASURES = {

@@ -12,8 +12,8 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
-from components.atomic_pusher.versions import ServedVersion
-from components.drift_gate.drift import Statistics, compare
+from tfxflow.components.atomic_pusher.versions import ServedVersion
+from tfxflow.components.drift_gate.drift import Statistics, compare
 
 STATISTICS_KEY = "statistics"
 SCHEMA_KEY = "schema"

@@ -17,8 +17,8 @@ from tfx.types import standard_artifacts
 from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from components.input_fingerprint import executor
-from components.input_fingerprint.fingerprints import Fingerprints
+from tfxflow.components.input_fingerprint import executor
+from tfxflow.components.input_fingerprint.fingerprints import Fingerprints
 
 OUTPUTS = [field.name for field in dataclasses.fields(Fingerprints)]
 
@@ -27,7 +27,8 @@ class InputFingerprintSpec(ComponentSpec):
     PARAMETERS = {
         key: ExecutionParameter(type=str)
         for key in (executor.INGEST_KEY, executor.DATA_URI_KEY, executor.SCHEMA_FILE_KEY, executor.SETTINGS_KEY,
-                    executor.PREPROCESSING_FN_KEY, executor.RUN_FN_KEY, executor.SERVING_DIR_KEY)
+                    executor.PREPROCESSING_FN_KEY, executor.RUN_FN_KEY, executor.MODEL_FN_KEY,
+                    executor.SERVING_DIR_KEY)
     }
     INPUTS = {}
     OUTPUTS = {key: ChannelParameter(type=standard_artifacts.String) for key in OUTPUTS}
@@ -41,11 +42,12 @@ class InputFingerprint(base_component.BaseComponent):
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
     def __init__(self, ingest: str, data_uri: str, schema_file: str, settings: str, preprocessing_fn: str,
-                 run_fn: str, serving_dir: str):
+                 run_fn: str, model_fn: str, serving_dir: str):
         outputs = {key: OutputChannel(standard_artifacts.String, self, key) for key in OUTPUTS}
         super().__init__(
             spec=InputFingerprintSpec(ingest=ingest, data_uri=data_uri, schema_file=schema_file, settings=settings,
-                                      preprocessing_fn=preprocessing_fn, run_fn=run_fn, serving_dir=serving_dir,
+                                      preprocessing_fn=preprocessing_fn, run_fn=run_fn, model_fn=model_fn,
+                                      serving_dir=serving_dir,
                                       **outputs)
         )
 

@@ -8,7 +8,7 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from components.input_fingerprint.fingerprints import fingerprint_inputs
+from tfxflow.components.input_fingerprint.fingerprints import fingerprint_inputs
 
 INGEST_KEY = "ingest"
 DATA_URI_KEY = "data_uri"
@@ -16,6 +16,7 @@ SCHEMA_FILE_KEY = "schema_file"
 SETTINGS_KEY = "settings"
 PREPROCESSING_FN_KEY = "preprocessing_fn"
 RUN_FN_KEY = "run_fn"
+MODEL_FN_KEY = "model_fn"
 SERVING_DIR_KEY = "serving_dir"
 
 
@@ -35,6 +36,7 @@ class Executor(base_executor.BaseExecutor):
             settings=exec_properties[SETTINGS_KEY],
             preprocessing_fn=exec_properties[PREPROCESSING_FN_KEY],
             run_fn=exec_properties[RUN_FN_KEY],
+            model_fn=exec_properties[MODEL_FN_KEY],
             serving_dir=exec_properties[SERVING_DIR_KEY],
         )
         for key, value in dataclasses.asdict(found).items():

@@ -2,8 +2,9 @@
 
     found = fingerprint_inputs(ingest='{"kind": "mnist"}', data_uri="gs://acme/mnist.npz",
                                schema_file="schemas/mnist/schema.pbtxt", settings='{"trainer": {...}}',
-                               preprocessing_fn="components.mnist_model.preprocessing.preprocessing_fn",
-                               run_fn="components.mnist_model.model.run_fn", serving_dir="gs://acme-models/mnist")
+                               preprocessing_fn="tfxflow.components.mnist_model.preprocessing.preprocessing_fn",
+                               run_fn="tfxflow.components.mnist_model.model.run_fn", model_fn="",
+                               serving_dir="gs://acme-models/mnist")
     found.data, found.schema, found.transform_code, found.trainer_code, found.lineage, found.model_baseline
 
 Orchestrators key their caches on paths and settings, not on what a file holds: new data at the
@@ -34,8 +35,9 @@ from typing import Union
 from tfx.dsl.io import fileio
 from tfx.dsl.placeholder.placeholder import Placeholder
 
-from components.atomic_pusher.versions import served_versions
-from components.npz_example_gen.mnist_npz import Npz
+from tfxflow.components.atomic_pusher.versions import served_versions
+from tfxflow.components.npz_example_gen.mnist_npz import Npz
+from tfxflow.components.user_code import from_working_directory
 
 _BLOCK = 1 << 20
 # A fingerprint as a component's parameter: its value (local runs) or, on Kubeflow, a placeholder
@@ -62,16 +64,17 @@ class Fingerprints:
 
 def fingerprint_inputs(
     ingest: str, data_uri: str, schema_file: str, settings: str, preprocessing_fn: str, run_fn: str,
-    serving_dir: str
+    model_fn: str, serving_dir: str
 ) -> Fingerprints:
     """Fingerprints of the ingestion (`ingest` settings and the content at `data_uri`, if any), the
-    schema file's content, the code of the `preprocessing_fn` and `run_fn` (import paths: their
-    modules and what those import from their own packages), and the lineage (all of those plus the
-    training `settings`); and the served baselines."""
+    schema file's content, the code of the `preprocessing_fn` and of the `run_fn` with the user's
+    `model_fn` (package.module:function, or "" for a built-in model) (import paths: their modules and
+    what those import from their own packages), and the lineage (all of those plus the training
+    `settings`); and the served baselines."""
     data = _digest(ingest.encode(), content_digest(data_uri, "ingest.path").encode() if data_uri else b"")
     schema = content_digest(schema_file, "schema_file")
     transform_code = code_digest([preprocessing_fn.rpartition(".")[0]])
-    trainer_code = code_digest([run_fn.rpartition(".")[0]])
+    trainer_code = code_digest([run_fn.rpartition(".")[0], *([model_fn.partition(":")[0]] if model_fn else [])])
     lineage = _digest(*(value.encode() for value in (data, schema, settings, transform_code, trainer_code)))
     # Each scan reads records newest first and stops at the first match: a long serving history
     # costs a read or two, not one per version.
@@ -131,6 +134,7 @@ def source_files(modules: Sequence[str]) -> dict[str, Path]:
     """The .py files of `modules` (a package: all of its modules) and, transitively, of the modules
     they import from the same top-level packages (an imported package: its __init__.py), by name
     (`components/keras_training.py`); found by path, so nothing is imported."""
+    from_working_directory()  # where a user's model package lives
     roots = {top: _locations(top) for top in {module.split(".")[0] for module in modules}}
     found: dict[str, Path] = {}
     pending = [(module, True) for module in modules]

@@ -1,6 +1,6 @@
 """Trainer's run_fn for MNIST and the architectures `trainer.model` chooses from.
 
-    Trainer(..., run_fn="components.mnist_model.model.run_fn",
+    Trainer(..., run_fn="tfxflow.components.mnist_model.model.run_fn",
             custom_config={"model": "mlp", "epochs": 5, "batch_size": 32, "learning_rate": 1e-3, "seed": 0})
 
 Both models end in a softmax, so serving and TFMA see class probabilities.
@@ -13,9 +13,9 @@ from typing import Any
 import tensorflow as tf
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components.keras_training import train_and_export
-from components.training_plots import plot_sample_predictions
-from components.npz_example_gen.mnist_npz import IMAGE, LABEL
+from tfxflow.components.keras_training import model_builder, train_and_export
+from tfxflow.components.npz_example_gen.mnist_npz import IMAGE, LABEL
+from tfxflow.components.training_plots import plot_sample_predictions
 
 
 def mlp(shapes: dict[str, Any]) -> tf.keras.Model:
@@ -44,8 +44,9 @@ SAMPLES = 32  # eval images in sample_predictions.png
 
 
 def run_fn(fn_args: FnArgs) -> None:
-    """Trains the architecture named by custom_config['model'], exports it, and plots 32 eval predictions."""
-    model, evaluation = train_and_export(fn_args, ARCHITECTURES[fn_args.custom_config["model"]], LABEL)
+    """Trains the architecture custom_config['model'] names (or a user's model function), exports it, and
+    plots 32 eval predictions."""
+    model, evaluation = train_and_export(fn_args, model_builder(fn_args.custom_config, ARCHITECTURES), LABEL)
     features, labels = next(iter(evaluation.unbatch().batch(SAMPLES)))
     predicted = model.predict(features, verbose=0).argmax(axis=1)
     images = features[IMAGE].numpy().reshape(-1, 28, 28)

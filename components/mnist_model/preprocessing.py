@@ -1,6 +1,6 @@
 """Transform's preprocessing_fn for MNIST.
 
-    Transform(..., preprocessing_fn="components.mnist_model.preprocessing.preprocessing_fn",
+    Transform(..., preprocessing_fn="tfxflow.components.mnist_model.preprocessing.preprocessing_fn",
               custom_config={"normalize": "fixed_range"})
 
 The default, `fixed_range`, divides by 255 as the tutorial does: the pixel range the schema
@@ -13,8 +13,8 @@ from typing import Any
 
 import tensorflow as tf
 
-from components.normalization import normalize
-from components.npz_example_gen.mnist_npz import IMAGE, LABEL
+from tfxflow.components.normalization import normalize
+from tfxflow.components.npz_example_gen.mnist_npz import IMAGE, LABEL
 
 
 def preprocessing_fn(inputs: dict[str, tf.Tensor], custom_config: dict[str, Any]) -> dict[str, tf.Tensor]:

@@ -15,8 +15,8 @@ from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from components.input_fingerprint.fingerprints import Parameter
-from components.npz_example_gen import executor
+from tfxflow.components.input_fingerprint.fingerprints import Parameter
+from tfxflow.components.npz_example_gen import executor
 
 
 class NpzExampleGenSpec(ComponentSpec):

@@ -1,7 +1,7 @@
 """Executor of NpzExampleGen: the npz's train and test arrays become the train and eval splits.
 
-It writes the TFRecords itself (components/tfrecord_splits.py), not through BaseExampleGenExecutor's Beam pipeline: images
-stream from the npz CHUNK at a time, so memory stays flat whatever the file holds, and Beam's
+It writes the TFRecords itself (components/tfrecord_splits.py), not through BaseExampleGenExecutor's
+Beam pipeline: images stream from the npz CHUNK at a time, so memory stays flat whatever the file holds, and Beam's
 per-record Reshuffle and default gzip level took 25 s for MNIST's 70,000 images where this takes
 about 2 s.
 """
@@ -14,8 +14,8 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils, standard_component_specs
 
-from components.npz_example_gen.mnist_npz import Npz, Split, open_mnist, to_serialized_examples
-from components.tfrecord_splits import write_splits
+from tfxflow.components.npz_example_gen.mnist_npz import Npz, Split, open_mnist, to_serialized_examples
+from tfxflow.components.tfrecord_splits import write_splits
 
 # Images read from the npz and converted at a time: bounds memory (the int64 staging copy is ~63 MB).
 CHUNK = 10_000

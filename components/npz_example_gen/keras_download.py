@@ -8,7 +8,7 @@ import functools
 
 import tensorflow as tf
 
-from components.npz_example_gen.mnist_npz import NpzError
+from tfxflow.components.npz_example_gen.mnist_npz import NpzError
 
 # The origin and hash keras.datasets.mnist.load_data() uses.
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"

@@ -17,8 +17,8 @@ from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ExecutionParameter
 
-from components.input_fingerprint.fingerprints import Parameter
-from components.served_model_evaluator import executor
+from tfxflow.components.input_fingerprint.fingerprints import Parameter
+from tfxflow.components.served_model_evaluator import executor
 
 
 class ServedModelEvaluatorSpec(standard_component_specs.EvaluatorSpec):

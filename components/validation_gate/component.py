@@ -8,7 +8,7 @@ Same inputs and outputs as TFX's ExampleValidator (`statistics`, `schema` -> `an
 from tfx.components.example_validator.component import ExampleValidator
 from tfx.dsl.components.base import executor_spec
 
-from components.validation_gate import executor
+from tfxflow.components.validation_gate import executor
 
 
 class ValidationGate(ExampleValidator):

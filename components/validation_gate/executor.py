@@ -10,7 +10,7 @@ from tfx.components.example_validator import executor as example_validator
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils
 
-from components.validation_gate.anomalies import describe_errors
+from tfxflow.components.validation_gate.anomalies import describe_errors
 
 
 class DataAnomaliesError(RuntimeError):

@@ -1,0 +1,55 @@
+"""A user's model function (`trainer.model: package.module:function`) as the Trainer builds it
+(components/keras_training.py model_builder): called with the feature shapes and the class count,
+and refused in one line when it does not return a softmax over those classes."""
+import sys
+
+import pytest
+import tensorflow as tf
+
+from tfxflow.components.keras_training import model_builder
+
+MODULE = """
+import tensorflow as tf
+
+def build(feature_shapes, num_classes):
+    inputs = {name: tf.keras.Input(shape=shape, name=name) for name, shape in feature_shapes.items()}
+    return tf.keras.Model(inputs, tf.keras.layers.Dense(num_classes, activation="softmax")(inputs["x"]))
+
+def too_few(feature_shapes, num_classes):
+    return build(feature_shapes, num_classes - 1)
+
+def not_a_model(feature_shapes, num_classes):
+    return "a model"
+"""
+
+
+@pytest.fixture
+def user_models(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    (tmp_path / "user_models.py").write_text(MODULE)
+
+
+def test_built_in_names_are_the_kinds_architectures():
+    def mlp(shapes):
+        return shapes
+
+    assert model_builder({"model": "mlp", "num_classes": 2}, {"mlp": mlp}) is mlp
+
+
+def test_a_users_function_gets_the_feature_shapes_and_the_class_count(user_models):
+    build = model_builder({"model": "user_models:build", "num_classes": 3}, {})
+    model = build({"x": tf.TensorShape([5])})
+    assert model.output_shape == (None, 3) and model.input["x"].shape == (None, 5)
+
+
+@pytest.mark.parametrize("function, returned", [("too_few", "Functional with outputs (None, 2)"),
+                                                ("not_a_model", "str with outputs None")])
+def test_a_function_that_returns_no_softmax_over_the_classes_is_refused_in_one_line(user_models, function,
+                                                                                    returned):
+    build = model_builder({"model": f"user_models:{function}", "num_classes": 3}, {})
+    with pytest.raises(ValueError) as raised:
+        build({"x": tf.TensorShape([5])})
+    assert str(raised.value) == (
+        f"trainer.model: user_models:{function} returned {returned}; expected a tf.keras.Model whose output is a "
+        "softmax over the 3 classes, shape (None, 3)"
+    )
