@@ -179,6 +179,40 @@ def drift(
     sys.exit(1 if check.report.drifted or check.report.anomalies else 0)
 
 
+@main.group()
+def schema() -> None:
+    """Schemas for pipelines whose ingest kind has no curated one."""
+
+
+@schema.command("infer")
+@click.argument("spec_file", type=_SPEC_FILE)
+@_SET
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The schema file.")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def infer(spec_file: Path, overrides: tuple[str, ...], output: Path, force: bool) -> None:
+    """Infer a starting TFDV schema from SPEC_FILE's training split, with drift comparators.
+
+    Curate it (domains, presence, thresholds), commit it, and name it in the file's schema_file.
+    """
+    try:
+        spec = load_spec(spec_file, overrides, schema_required=False)
+    except SpecError as error:
+        _fail(str(error))
+    _quiet_tensorflow()
+    from tfxflow.components.npz_example_gen.mnist_npz import NpzError
+    from tfxflow.pipelines.drift import DriftInputError
+    from tfxflow.pipelines.schema_infer import SchemaInferError, infer_schema, write_schema
+
+    try:
+        inferred, described = infer_schema(spec)
+        write_schema(inferred, output, replace=force)
+    except (DriftInputError, NpzError, SchemaInferError) as error:
+        _fail(str(error))
+    features = ", ".join(feature.name for feature in inferred.feature)
+    click.echo(f"{output}: {len(inferred.feature)} features ({features}) inferred from {described}; "
+               f"curate it, then set schema_file: {output}")
+
+
 @main.command()
 @click.argument("spec_file", type=_SPEC_FILE)
 @_SET

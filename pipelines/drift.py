@@ -81,7 +81,7 @@ def check_drift(spec: PipelineSpec, data: Optional[Path], baseline: Optional[Pat
 def new_data_statistics(spec: PipelineSpec, data: Optional[Path]) -> tuple[Statistics, str, int]:
     """TFDV statistics of new data, a description of it, and its number of examples."""
     records, description = spec.ingest.new_examples(data)
-    batch = _decode(records)
+    batch = decode_examples(records)
     return statistics_of(batch, load_schema(location_text(spec.schema_file))), description, batch.num_rows
 
 
@@ -117,7 +117,7 @@ def read_tfrecords(data: Path, what: str) -> list[bytes]:
         raise DriftInputError(f"--data: {data}: not readable as TFRecords ({error.message.splitlines()[0]})") from None
 
 
-def _decode(serialized: list[bytes]) -> pa.RecordBatch:
+def decode_examples(serialized: list[bytes]) -> pa.RecordBatch:
     """Examples as StatisticsGen's decoder turns them into Arrow columns."""
     if not serialized:
         raise DriftInputError("--data: no examples found")

@@ -60,8 +60,8 @@ class UniqueKeyLoader(yaml.SafeLoader):
 UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", UniqueKeyLoader.construct_yaml_int)
 
 
-def load_spec(path: str | Path, overrides: Iterable[str] = ()) -> PipelineSpec:
-    """Reads, overrides and validates the pipeline file at `path`."""
+def load_spec(path: str | Path, overrides: Iterable[str] = (), schema_required: bool = True) -> PipelineSpec:
+    """Reads, overrides and validates the pipeline file at `path` (see validate_spec for `schema_required`)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -87,7 +87,7 @@ def load_spec(path: str | Path, overrides: Iterable[str] = ()) -> PipelineSpec:
         raise SpecError(f"{path}: expected a mapping of settings (name:, ingest:, ...) at the top level")
     overridden = [(apply_override(data, override).split("."), override) for override in overrides]
     try:
-        return validate_spec(data)
+        return validate_spec(data, schema_required)
     except ValidationError as error:
         lines = [_error_line(path, tree, data, overridden, item) for item in error.errors()]
         raise SpecError("\n".join(lines)) from None

@@ -25,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    ValidationInfo,
     create_model,
     model_validator,
 )
@@ -181,6 +182,10 @@ class IngestSettings(Section):
         """The ExampleGen writing the `train` and `eval` splits; `fingerprint` is the data's content
         fingerprint, to pass as an execution parameter so that its cache key follows the content."""
         raise NotImplementedError(f"{type(self).__name__}.example_gen")
+
+    def training_examples(self) -> tuple[list[bytes], str]:
+        """Serialized tf.Examples of the training split, for `tfxflow schema infer`, and what they are."""
+        raise NotImplementedError(f"{type(self).__name__}.training_examples")
 
     def cluster_problems(self) -> list[str]:
         """`key: problem` for each setting a Kubeflow cluster cannot use (local paths are found for you)."""
@@ -353,7 +358,8 @@ class PipelineSpec(Section):
     name: Annotated[str, PlainValidator(_pipeline_name)]
     ingest: IngestSettings
     schema_file: Annotated[Location("schema file"), AfterValidator(check_schema)] | None = Field(
-        None, description="default: the ingest kind's curated schemas/<kind>/schema.pbtxt"
+        None, description="default: the ingest kind's curated schemas/<kind>/schema.pbtxt (`tfxflow schema infer` "
+        "writes a starting one)"
     )
     run: RunSettings = RunSettings()
     transform: TransformSettings = TransformSettings()
@@ -366,7 +372,7 @@ class PipelineSpec(Section):
     components: list[ComponentDeclaration] = []
 
     @model_validator(mode="after")
-    def _fill_defaults_and_check(self) -> PipelineSpec:
+    def _fill_defaults_and_check(self, info: ValidationInfo) -> PipelineSpec:
         kind = type(self.ingest)
         model = self.trainer.model
         if ":" in model:
@@ -385,10 +391,13 @@ class PipelineSpec(Section):
             raise ValueError(f"components: id {', '.join(repeated)} given more than once; expected unique ids")
         if self.transform.normalize is None:
             self.transform.normalize = kind.NORMALIZATION
-        if self.schema_file is None:
-            if kind.SCHEMA is None:
-                raise ValueError(f"schema_file: required: ingest kind {self.ingest.kind!r} has no curated schema")
+        if self.schema_file is None and kind.SCHEMA is not None:
             self.schema_file = Path(str(resources.files("tfxflow.schemas") / kind.SCHEMA / "schema.pbtxt"))
+        if self.schema_file is None and (info.context or {}).get("schema_required", True):
+            raise ValueError(
+                f"schema_file: required: ingest kind {self.ingest.kind!r} has no curated schema; write one with "
+                "`tfxflow schema infer PIPELINE_FILE --output schema.pbtxt`, curate it, and set schema_file"
+            )
         if self.run.root is None:
             self.run.root = Path("runs") / self.name
         if self.pusher.serving_dir is None:
@@ -402,9 +411,10 @@ def _spec_class(kind: type[IngestSettings]) -> type[PipelineSpec]:
                         ingest=(kind, ...))
 
 
-def validate_spec(data: dict[str, Any]) -> PipelineSpec:
+def validate_spec(data: dict[str, Any], schema_required: bool = True) -> PipelineSpec:
     """`data` (a pipeline file's mapping) as a PipelineSpec whose `ingest` is its kind's settings class;
-    pydantic's ValidationError lists every problem, an unknown kind among them.
+    pydantic's ValidationError lists every problem, an unknown kind among them. Without
+    `schema_required`, a kind with no curated schema leaves `schema_file` None (for `schema infer`).
 
         spec = validate_spec({"name": "baker", "ingest": {"kind": "baker", "seed": 1}})
     """
@@ -414,4 +424,4 @@ def validate_spec(data: dict[str, Any]) -> PipelineSpec:
         kind = ingest_kind(name) if isinstance(name, str) else _UnknownIngest
     except UnknownName:
         kind = _UnknownIngest  # reports the kind's error at ingest.kind, beside every other problem
-    return _spec_class(kind).model_validate(data)
+    return _spec_class(kind).model_validate(data, context={"schema_required": schema_required})

@@ -57,14 +57,19 @@ class BakerIngest(IngestSettings):
             train_examples=self.examples, eval_examples=self.eval_examples, length=self.length, seed=self.seed
         )
 
+    def training_examples(self) -> tuple[list[bytes], str]:
+        from tfxflow.components.baker_example_gen.examples import generate_split
+
+        examples = generate_split("train", self.examples, self.seed, self.length)
+        return [example.SerializeToString() for example in examples], self._described()
+
+    def _described(self) -> str:
+        return f"the baker generator (seed {self.seed}, {self.examples} sequences)"
+
     def new_examples(self, data: Optional[Path]) -> tuple[list[bytes], str]:
         """The generator's training split, or TFRecord files of baker tf.Examples under `data`."""
         from tfxflow.pipelines.drift import read_tfrecords
 
         if data is not None:
             return read_tfrecords(data, "baker tf.Examples"), str(data)
-        from tfxflow.components.baker_example_gen.examples import generate_split
-
-        examples = generate_split("train", self.examples, self.seed, self.length)
-        described = f"the baker generator (seed {self.seed}, {self.examples} sequences)"
-        return [example.SerializeToString() for example in examples], described
+        return self.training_examples()

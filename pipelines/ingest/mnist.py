@@ -53,6 +53,14 @@ class MnistIngest(IngestSettings):
     def cluster_problems(self) -> list[str]:
         return [] if self.path else ["ingest.path: not set; the cluster needs the .npz at a URI, e.g. gs://bucket/mnist.npz"]
 
+    def training_examples(self) -> tuple[list[bytes], str]:
+        """x_train and y_train of the npz, checked as NpzExampleGen checks them."""
+        from tfxflow.components.npz_example_gen.mnist_npz import load_mnist, to_serialized_examples
+
+        data = self.data_uri()
+        arrays = load_mnist(data)
+        return list(to_serialized_examples(arrays["x_train"], arrays["y_train"])), f"x_train of {data}"
+
     def new_examples(self, data: Optional[Path]) -> tuple[list[bytes], str]:
         """Both splits of an npz like the pipeline's input (checked as NpzExampleGen checks it)."""
         from tfxflow.pipelines.drift import DriftInputError
