@@ -33,7 +33,16 @@ setup(
         # The ingest kinds `ingest.kind` names (pipelines/registry.py); a user's package may add its own.
         "tfxflow.ingest": [
             "baker=tfxflow.pipelines.ingest.baker:BakerIngest",
+            "csv=tfxflow.pipelines.ingest.csv:CsvIngest",
             "mnist=tfxflow.pipelines.ingest.mnist:MnistIngest",
+            "npz=tfxflow.pipelines.ingest.npz:NpzIngest",
+            "tfrecord=tfxflow.pipelines.ingest.tfrecord:TFRecordIngest",
+        ],
+        # The model functions `trainer.model` names for those kinds (pipelines/registry.py MODELS).
+        "tfxflow.models": [
+            "cnn=tfxflow.components.feature_model.model:cnn",
+            "conv=tfxflow.components.feature_model.model:conv",
+            "mlp=tfxflow.components.feature_model.model:mlp",
         ],
     },
 )

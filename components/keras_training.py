@@ -1,12 +1,14 @@
 """The part of every tfxflow `run_fn` that does not depend on the model: data in, SavedModel out.
 
     def run_fn(fn_args):
-        train_and_export(fn_args, model_builder(fn_args.custom_config, ARCHITECTURES), label=LABEL)
+        train_and_export(fn_args, ARCHITECTURES, label=LABEL)   # a preset's architectures, or MODELS
 
 Reads raw examples with tf.data and applies the Transform graph once into in-memory tensors (the
 tutorial's cache), then shuffles, batches and prefetches for Keras; fits the Keras model, and
 exports it with a `serving_default` signature that takes serialized raw tf.Examples and applies
-the Transform graph, so serving normalizes exactly as training did.
+the Transform graph, so serving normalizes exactly as training did, and returns each class's
+probability and the likeliest class's name; `transform_features` (for TFMA) and the features it reads in
+`assets.extra/input_schema.pbtxt` go with it.
 """
 from __future__ import annotations
 
@@ -18,53 +20,63 @@ from typing import Any
 
 import tensorflow as tf
 import tensorflow_transform as tft
+from google.protobuf import text_format
+from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.components.trainer.fn_args_utils import FnArgs
 from tfx_bsl.public import tfxio
 
+from tfxflow.components.feature_model.features import class_names, read_schema
 from tfxflow.components.training_plots import plot_learning_curve
-from tfxflow.components.user_code import import_object
+from tfxflow.pipelines.registry import MODELS
 
 # Rows read per batch from the TFRecords before tf.data re-batches for training.
 _READ_BATCH = 1024
 # Batches run per call into the TF graph. Same batches, same updates; it only removes per-step
 # Python overhead, which dominates small models (MNIST's MLP: 5 epochs in 17 s instead of 23 s).
 STEPS_PER_EXECUTION = 64
+# The features the model reads (its schema without the label), beside the SavedModel where TF
+# Serving ignores it: `tfxflow predict` builds examples of other inputs from it.
+INPUT_SCHEMA = "assets.extra/input_schema.pbtxt"
 
 
 def model_builder(
-    config: dict[str, Any], architectures: dict[str, Callable[[dict[str, Any]], tf.keras.Model]]
+    name: str, architectures: dict[str, Callable[[dict[str, Any]], tf.keras.Model]], num_classes: int
 ) -> Callable[[dict[str, Any]], tf.keras.Model]:
-    """What builds the model `config["model"]` names from the transformed feature shapes: one of the
-    built-in `architectures`, or a user's `package.module:function(feature_shapes, num_classes)`."""
-    name = config["model"]
+    """What builds the model `name` from the transformed feature shapes: one of a preset kind's
+    `architectures`, or a model function `(feature_shapes, num_classes) -> tf.keras.Model` registered
+    in MODELS (the built-in mlp, cnn, conv) or named by a user's `package.module:function`."""
     if name in architectures:
         return architectures[name]
-    build = import_object(name)
-    classes = config["num_classes"]
+    build = MODELS.load(name)
 
-    def user_model(shapes: dict[str, Any]) -> tf.keras.Model:
-        model = build({feature: tuple(shape) for feature, shape in shapes.items()}, classes)
+    def checked_model(shapes: dict[str, Any]) -> tf.keras.Model:
+        model = build({feature: tuple(shape) for feature, shape in shapes.items()}, num_classes)
         outputs = getattr(model, "output_shape", None)
-        if not isinstance(model, tf.keras.Model) or not isinstance(outputs, tuple) or outputs[-1:] != (classes,):
+        if not isinstance(model, tf.keras.Model) or not isinstance(outputs, tuple) or outputs[-1:] != (num_classes,):
             raise ValueError(
                 f"trainer.model: {name} returned {type(model).__name__} with outputs {outputs}; expected a "
-                f"tf.keras.Model whose output is a softmax over the {classes} classes, shape (None, {classes})"
+                f"tf.keras.Model whose output is a softmax over the {num_classes} classes, shape (None, {num_classes})"
             )
         return model
 
-    return user_model
+    return checked_model
 
 
 def train_and_export(
-    fn_args: FnArgs, build_model: Callable[[dict[str, Any]], tf.keras.Model], label: str
+    fn_args: FnArgs, architectures: dict[str, Callable[[dict[str, Any]], tf.keras.Model]], label: str
 ) -> tuple[tf.keras.Model, tf.data.Dataset]:
-    """Fits `build_model(feature_shapes)` on the train split, deterministically for the seed in
-    `custom_config`, and exports it to `serving_model_dir`.
+    """Fits the model `custom_config["model"]` names (see model_builder) on the train split,
+    deterministically for the seed in `custom_config`, and exports it to `serving_model_dir`. The
+    classes are the schema's (features.class_names): the serving signature returns their
+    probabilities and the most probable one's name.
 
     Leaves TensorBoard logs and `learning_curve.png` in `model_run_dir`; returns the model and the
     (transformed, batched) eval dataset for any further plots.
     """
     config = fn_args.custom_config
+    schema = read_schema(fn_args.schema_path)
+    classes, _ = class_names(schema, label)
+    build_model = model_builder(config["model"], architectures, len(classes))
     tf.keras.utils.set_random_seed(config["seed"])
     # The same examples, settings and seed train the same weights, whatever the machine's load
     # (without it, parallel reductions summed in another order differed by 2e-4 on a busy machine).
@@ -95,8 +107,10 @@ def train_and_export(
     )
     logging.info("Trained %d epochs in %.1f s.", config["epochs"], time.perf_counter() - started)
     started = time.perf_counter()
-    signatures = {"serving_default": _serve_raw_examples(model, transform_output, label)}
+    signatures = {"serving_default": _serve_raw_examples(model, transform_output, label, classes),
+                  "transform_features": _transform_examples(model, transform_output)}
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
+    _write_input_schema(schema, label, f"{fn_args.serving_model_dir}/{INPUT_SCHEMA}")
     logging.info("Exported the serving model in %.1f s.", time.perf_counter() - started)
     plot_learning_curve(history.history, Path(fn_args.model_run_dir) / "learning_curve.png")
     return model, evaluation
@@ -133,13 +147,40 @@ def _dataset(
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-def _serve_raw_examples(model: tf.keras.Model, transform_output: tft.TFTransformOutput, label: str) -> Any:
+def _write_input_schema(schema: schema_pb2.Schema, label: str, path: str) -> None:
+    inputs = schema_pb2.Schema()
+    inputs.CopyFrom(schema)
+    del inputs.feature[:]
+    inputs.feature.extend(feature for feature in schema.feature if feature.name != label)
+    tf.io.gfile.makedirs(path.rpartition("/")[0])
+    with tf.io.gfile.GFile(path, "w") as stream:
+        stream.write(text_format.MessageToString(inputs))
+
+
+def _serve_raw_examples(
+    model: tf.keras.Model, transform_output: tft.TFTransformOutput, label: str, classes: tuple[str, ...]
+) -> Any:
+    """Serialized raw tf.Examples (no label) -> `probabilities` per class and `class`, the likeliest's name."""
     model.tft_layer = transform_output.transform_features_layer()  # tracked, so it is saved with the model
     raw_spec = {name: spec for name, spec in transform_output.raw_feature_spec().items() if name != label}
+    names = tf.constant(classes)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
     def serve(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
-        features = model.tft_layer(tf.io.parse_example(serialized, raw_spec))
-        return {"probabilities": model(features)}
+        probabilities = model(model.tft_layer(tf.io.parse_example(serialized, raw_spec)))
+        return {"probabilities": probabilities, "class": tf.gather(names, tf.argmax(probabilities, axis=1))}
 
     return serve.get_concrete_function()
+
+
+def _transform_examples(model: tf.keras.Model, transform_output: tft.TFTransformOutput) -> Any:
+    """Serialized raw tf.Examples -> the transformed features and label, as TFMA's preprocessing
+    function (a string label becomes the class id the model's probabilities are indexed by)."""
+    model.tft_layer_eval = transform_output.transform_features_layer()
+    raw_spec = transform_output.raw_feature_spec()
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    def transform(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
+        return model.tft_layer_eval(tf.io.parse_example(serialized, raw_spec))
+
+    return transform.get_concrete_function()

@@ -24,17 +24,17 @@ from tfx.dsl.components.base import base_component
 from tfx.orchestration import metadata, pipeline
 
 from tfxflow.components.atomic_pusher.component import AtomicPusher
-from tfxflow.components.code_keyed.component import CODE_FINGERPRINT_KEY, Trainer, Transform
+from tfxflow.components.code_keyed.component import Trainer, Transform, keyed_by_code
 from tfxflow.components.drift_gate.component import DriftGate
 from tfxflow.components.input_fingerprint.component import InputFingerprint
-from tfxflow.components.input_fingerprint.fingerprints import Fingerprints, code_digest
+from tfxflow.components.input_fingerprint.fingerprints import Fingerprints
 from tfxflow.components.schema_import.component import ImportSchemaGen
 from tfxflow.components.served_model_evaluator.component import ServedModelEvaluator
 from tfxflow.components.user_code import UnknownName, import_object
 from tfxflow.components.validation_gate.component import ValidationGate
-from tfxflow.pipelines.spec import ComponentDeclaration, EvaluatorSettings, PipelineSpec, location_text
+from tfxflow.pipelines.registry import MODELS
+from tfxflow.pipelines.spec import ComponentDeclaration, PipelineSpec, location_text
 
-LABEL_KEY = "label"
 # Examples per model call in the Evaluator; TFMA's adaptive batching starts far smaller.
 _EVAL_BATCH = 1000
 
@@ -80,12 +80,16 @@ def fingerprint_settings(spec: PipelineSpec) -> dict[str, Any]:
 
 
 def model_functions(spec: PipelineSpec) -> dict[str, str]:
-    """The import paths of the `preprocessing_fn` (Transform) and `run_fn` (Trainer) the spec's model runs,
-    and of the user's model function the run_fn builds (`model_fn`; "" for a built-in model)."""
+    """The dotted paths of the `preprocessing_fn` (Transform) and `run_fn` (Trainer) the spec runs (the
+    kind's, or the user's), and `package.module:function` of the model function the run_fn builds
+    (`model_fn`; "" for a preset's own architecture): each module's source is fingerprinted."""
     package = spec.ingest.MODEL_PACKAGE
     model = spec.trainer.model
-    return {"preprocessing_fn": f"{package}.preprocessing.preprocessing_fn", "run_fn": f"{package}.model.run_fn",
-            "model_fn": model if ":" in model else ""}
+    preset = model in spec.ingest.MODELS
+    return {"preprocessing_fn": (spec.transform.preprocessing_fn or f"{package}.preprocessing:preprocessing_fn"
+                                 ).replace(":", "."),
+            "run_fn": (spec.trainer.run_fn or f"{package}.model:run_fn").replace(":", "."),
+            "model_fn": "" if preset else MODELS.path_of(model)}
 
 
 def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_component.BaseComponent]:
@@ -101,7 +105,7 @@ def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_com
         examples=examples,
         schema=schema.outputs["schema"],
         preprocessing_fn=functions["preprocessing_fn"],
-        custom_config={"normalize": spec.transform.normalize},
+        custom_config={"normalize": spec.transform.normalize, "label": spec.label.key},
         code_fingerprint=fingerprints.transform_code,
     )
     transform.add_upstream_node(gate)  # nothing is transformed or trained unless the data passed
@@ -117,13 +121,13 @@ def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_com
         transform_graph=transform.outputs["transform_graph"],
         schema=schema.outputs["schema"],
         run_fn=functions["run_fn"],
-        custom_config={**spec.trainer.model_dump(), "num_classes": spec.ingest.NUM_CLASSES},
+        custom_config={**spec.trainer.model_dump(exclude={"run_fn"}), "label": spec.label.key},
         code_fingerprint=fingerprints.trainer_code,
     )
     evaluator = ServedModelEvaluator(
         examples=examples,
         model=trainer.outputs["model"],
-        eval_config=eval_config(spec.evaluator),
+        eval_config=eval_config(spec),
         served_baseline=fingerprints.model_baseline,
     ).with_id("Evaluator")
     pusher = AtomicPusher(
@@ -145,9 +149,8 @@ def user_component(declared: ComponentDeclaration, built: dict[str, base_compone
                    ) -> base_component.BaseComponent:
     """The user's component `declared`, its inputs the outputs of the `built` components they name.
 
-    TFX keys a component's cache on its class path and parameters, not on its code: the digest of
-    the modules of its class and of its executor (and what they import from their own packages)
-    becomes one more execution property, which executors ignore, so an edit re-executes it.
+    TFX keys a component's cache on its class path and parameters, not on its code: it is keyed by
+    its code too (keyed_by_code), so an edit re-executes it.
     """
     where = f"components: {declared.id}"
     if declared.id in built:
@@ -169,15 +172,16 @@ def user_component(declared: ComponentDeclaration, built: dict[str, base_compone
         component = component_class(**declared.args, **channels).with_id(declared.id)
     except (TypeError, ValueError) as error:
         raise UnknownName(f"{where}: {declared.class_} refused its arguments: {error}") from None
-    executor_class = getattr(component.executor_spec, "executor_class", None)
-    modules = {component_class.__module__, *([executor_class.__module__] if executor_class else [])}
-    component.exec_properties[CODE_FINGERPRINT_KEY] = code_digest(sorted(modules))
-    return component
+    return keyed_by_code(component)
 
 
-def eval_config(settings: EvaluatorSettings) -> tfma.EvalConfig:
-    """Accuracy overall must reach `min_accuracy` and drop at most `max_accuracy_drop` below the
-    baseline's; accuracy is also reported per class (a slice per label value)."""
+def eval_config(spec: PipelineSpec) -> tfma.EvalConfig:
+    """Accuracy overall must reach `evaluator.min_accuracy` and drop at most `max_accuracy_drop` below
+    the baseline's; accuracy is also reported per class (a slice per class id). The label is read
+    from the model's `transform_features` (a string label's class id), except for a preset's own
+    code, whose raw label is the class id already."""
+    settings, label = spec.evaluator, spec.label.key
+    raw_label = spec.trainer.model in spec.ingest.MODELS and not spec.transform.preprocessing_fn
     threshold = tfma.MetricThreshold(
         value_threshold=tfma.GenericValueThreshold(lower_bound={"value": settings.min_accuracy}),
         change_threshold=tfma.GenericChangeThreshold(
@@ -186,12 +190,14 @@ def eval_config(settings: EvaluatorSettings) -> tfma.EvalConfig:
     )
     return tfma.EvalConfig(
         model_specs=[
-            tfma.ModelSpec(signature_name="serving_default", label_key=LABEL_KEY, inference_batch_size=_EVAL_BATCH)
+            tfma.ModelSpec(signature_name="serving_default", label_key=label, prediction_key="probabilities",
+                           preprocessing_function_names=[] if raw_label else ["transform_features"],
+                           inference_batch_size=_EVAL_BATCH)
         ],
         # The metrics below are all that is judged or reported; recomputing the model's compiled
         # loss and accuracy as TFMA's defaults cost MNIST's Evaluator time for nothing.
         options=tfma.Options(include_default_metrics={"value": False}),
-        slicing_specs=[tfma.SlicingSpec(), tfma.SlicingSpec(feature_keys=[LABEL_KEY])],
+        slicing_specs=[tfma.SlicingSpec(), tfma.SlicingSpec(feature_keys=[label])],
         metrics_specs=[
             tfma.MetricsSpec(
                 metrics=[

@@ -109,32 +109,48 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
 @click.option(
     "--model", "model_dir", required=True, type=click.Path(path_type=Path), help="Pushed model or serving dir."
 )
-@click.option("--input", "inputs", required=True, multiple=True, type=click.Path(path_type=Path), help="npz or PNG.")
+@click.option("--input", "inputs", required=True, multiple=True, type=click.Path(path_type=Path),
+              help="CSV, npz, TFRecords (.tfrecord, .gz, a directory) or an image file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
 def predict(model_dir: Path, inputs: tuple[Path, ...], as_json: bool) -> None:
-    """Classify MNIST images (an npz of x_test-like images, or 28x28 PNGs) with a pushed model.
+    """Classify inputs with a pushed model: CSV rows, npz rows, TFRecords of tf.Examples, or image files
+    of the model's image size (an MNIST model: npz images or 28x28 PNGs, turned upright).
 
-    Every input is checked before the model loads; results are printed a batch at a time, and an
-    image changed for the model (inverted, or read from its alpha channel) gets a notice on stderr.
+    Every input is checked before the model loads; results are printed a batch at a time, each as the
+    likeliest class's name and its probability.
     """
     _quiet_tensorflow()
     from tfxflow.components.npz_example_gen.mnist_npz import NpzError
+    from tfxflow.pipelines import model_inputs
     from tfxflow.pipelines import predict as predicting
 
+    def show(names: list[str], results: list[tuple[str, float]], extra: list[dict[str, Any]]) -> None:
+        lines = []
+        for name, (label, probability), more in zip(names, results, extra, strict=True):
+            line = {"input": name, "class": label, "probability": round(probability, 4), **more}
+            lines.append(json.dumps(line) if as_json else f"{name}: {label} (p={probability:.3f})")
+        click.echo("\n".join(lines))
+
     try:
-        checked = predicting.read_inputs(list(inputs))
+        layout = model_inputs.model_layout(model_dir)
+        if layout.mnist:
+            checked = predicting.read_inputs(list(inputs))
+            model = predicting.load_model(model_dir)
+            for batch in predicting.batches(checked):
+                results = predicting.predict(model, batch.images)
+                notices = batch.notices()
+                if notices:
+                    click.echo("\n".join(f"notice: {notice}" for notice in notices), err=True)
+                show(batch.names, results, [{"digit": int(label), "inverted": bool(inverted)}
+                                            for (label, _), inverted in zip(results, batch.inverted, strict=True)])
+            return
+        for path in inputs:
+            model_inputs.check_input(layout, path)
         model = predicting.load_model(model_dir)
-        for batch in predicting.batches(checked):
-            results = predicting.predict(model, batch.images)
-            notices = batch.notices()
-            if notices:
-                click.echo("\n".join(f"notice: {notice}" for notice in notices), err=True)
-            lines = []
-            for name, inverted, (digit, probability) in zip(batch.names, batch.inverted, results, strict=True):
-                line = {"input": name, "digit": digit, "probability": round(probability, 4), "inverted": bool(inverted)}
-                lines.append(json.dumps(line) if as_json else f"{name}: {digit} (p={probability:.3f})")
-            click.echo("\n".join(lines))
-    except (predicting.PredictError, NpzError) as error:
+        for path in inputs:
+            for names, records in model_inputs.examples_for(layout, path):
+                show(names, predicting.predict_records(model, records), [{}] * len(names))
+    except (model_inputs.PredictError, NpzError) as error:
         click.echo(str(error), err=True)
         sys.exit(2)
 
@@ -194,8 +210,8 @@ def infer(spec_file: Path, overrides: tuple[str, ...], output: Path, force: bool
 
     Curate it (domains, presence, thresholds), commit it, and name it in the file's schema_file.
     """
-    try:
-        spec = load_spec(spec_file, overrides, schema_required=False)
+    try:  # the file's schema_file may be the one about to be written: it is not read
+        spec = load_spec(spec_file, (*overrides, "schema_file=null"), schema_required=False)
     except SpecError as error:
         _fail(str(error))
     _quiet_tensorflow()

@@ -63,9 +63,17 @@ class DriftCheck:
 
 
 def check_drift(spec: PipelineSpec, data: Optional[Path], baseline: Optional[Path]) -> DriftCheck:
-    """Statistics of the new data, validated against the schema and compared with the baseline."""
+    """Statistics of the new data, validated against the schema and compared with the baseline. New data
+    without labels (rows alone) is checked against the schema without the label, and its label is not
+    compared."""
     schema = load_schema(location_text(spec.schema_file))
     statistics, description, examples = new_data_statistics(spec, data)
+    present = {".".join(feature.path.step) for feature in statistics.datasets[0].features}
+    if spec.label.key not in present:
+        kept = [feature for feature in schema.feature if feature.name != spec.label.key]
+        del schema.feature[:]
+        schema.feature.extend(kept)
+        description += " (no labels)"
     baseline_statistics, baseline_description = _baseline(spec, baseline)
     report = compare(statistics, schema, baseline_statistics)
     compared = {feature.feature for feature in report.features}
@@ -108,13 +116,20 @@ def write_html(check: DriftCheck, path: Path) -> None:
 
 def read_tfrecords(data: Path, what: str) -> list[bytes]:
     """Every record of the TFRecord files (gzipped or not) under the directory `data`, serialized `what`."""
-    files = sorted(p for p in data.rglob("*") if p.is_file()) if data.is_dir() else []
+    files = sorted(str(p) for p in data.rglob("*") if p.is_file()) if data.is_dir() else []
     if not files:
         raise DriftInputError(f"--data: {data}: expected a directory of TFRecord files of {what}")
+    return read_records(files, data)
+
+
+def read_records(files: list[str], where: str | Path) -> list[bytes]:
+    """Every record of the TFRecord `files` (`.gz`: gzipped), in order; `where` names them in errors."""
+    if not files:
+        raise DriftInputError(f"--data: {where}: no TFRecord files found")
     try:
-        return [r.numpy() for f in files for r in tf.data.TFRecordDataset(str(f), _compression(f))]
+        return [r.numpy() for f in files for r in tf.data.TFRecordDataset(f, "GZIP" if f.endswith(".gz") else "")]
     except tf.errors.OpError as error:
-        raise DriftInputError(f"--data: {data}: not readable as TFRecords ({error.message.splitlines()[0]})") from None
+        raise DriftInputError(f"--data: {where}: not readable as TFRecords ({error.message.splitlines()[0]})") from None
 
 
 def decode_examples(serialized: list[bytes]) -> pa.RecordBatch:
@@ -122,10 +137,6 @@ def decode_examples(serialized: list[bytes]) -> pa.RecordBatch:
     if not serialized:
         raise DriftInputError("--data: no examples found")
     return example_coder.ExamplesToRecordBatchDecoder().DecodeBatch(serialized)
-
-
-def _compression(path: Path) -> str:
-    return "GZIP" if path.suffix == ".gz" else ""
 
 
 def _baseline(spec: PipelineSpec, baseline: Optional[Path]) -> tuple[Statistics, str]:

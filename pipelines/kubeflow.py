@@ -10,8 +10,9 @@ KFP 2.x (read from kubeflow/pipelines at 2.0.5, 2.5.0 and 2.17.0; each rule cite
 - task-output parameters name their producer by its task key;
 - the InputFingerprint task is never cached, so KFP's cache keys follow the content of the data;
 - `defaultPipelineRoot` is `kubeflow.pipeline_root`, which KFP's UI puts into runs it starts.
-Files of this project (the curated schemas) are referred to relative to the image's working
-directory, where the Dockerfile puts the project; any other local path is refused.
+Files of this project (the curated schemas) and of the user's project (the directory tfxflow runs
+in: their schemas) are referred to relative to the image's working directory, where the
+Dockerfile puts both; any other local path is refused.
 """
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ def cluster_spec(spec: PipelineSpec, source: Path) -> PipelineSpec:
         packaged = Path(str(resources.files("tfxflow.schemas"))).resolve()
         if schema_file.resolve().is_relative_to(packaged):
             schema_file = str(Path("schemas") / schema_file.resolve().relative_to(packaged))
+        elif schema_file.resolve().is_relative_to(Path.cwd().resolve()):
+            # a file of the user's project, which their image holds in its working directory (Dockerfile)
+            schema_file = str(schema_file.resolve().relative_to(Path.cwd().resolve()))
         else:
             problems.append(_local_path_line(source, "schema_file", schema_file, "gs://bucket/schema.pbtxt"))
     problems += [f"{source}: {problem}" for problem in spec.ingest.cluster_problems()]

@@ -1,7 +1,9 @@
-"""Predictions from a pushed MNIST model on raw images: an npz of images or 28x28 PNG files.
+"""Predictions from a pushed model: any model on examples (model_inputs.py), MNIST's on raw images.
 
-    inputs = read_inputs([Path("digits.npz"), Path("seven.png")])  # all checked first; PNGs decoded
-    model = load_model(Path("runs/mnist/serving"))                  # a version directory or the newest one
+    model = load_model(Path("runs/churn/serving"))                  # a version directory or the newest one
+    predict_records(model, records)                                 # [(class name, probability), ...]
+
+    inputs = read_inputs([Path("digits.npz"), Path("seven.png")])  # MNIST: all checked first; PNGs decoded
     for batch in batches(inputs):                                   # npz images read BATCH at a time
         for name, (digit, probability) in zip(batch.names, predict(model, batch.images)): ...
 
@@ -22,6 +24,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from tfxflow.components.npz_example_gen.mnist_npz import IMAGE_SHAPE, Npz, check_images, to_serialized_examples
+from tfxflow.pipelines.model_inputs import PredictError, version_directory
 
 # Arrays an npz may hold its images under, in order of preference.
 NPZ_KEYS = ("x_test", "x", "images", "x_train")
@@ -32,10 +35,6 @@ _SIXTEEN_BIT = {"I", "I;16", "I;16B", "I;16L", "I;16N"}
 _MODES = {"1", "L", "P", "RGB", "RGBA", "LA", "PA", *_SIXTEEN_BIT}
 # The largest spread of gray levels among visible pixels still taken as one colour.
 _ONE_COLOUR = 16
-
-
-class PredictError(ValueError):
-    """An input or model that cannot be used; the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +116,7 @@ def load_model(path: Path):  # -> the loaded SavedModel's serving_default signat
     """The `serving_default` signature of a pushed model (a version dir, or the newest in a serving dir)."""
     import tensorflow as tf  # only once the inputs are known to be good
 
-    directory = _version_directory(path)
+    directory = version_directory(path)
     try:
         signature = tf.saved_model.load(str(directory)).signatures["serving_default"]
     except (OSError, KeyError, ValueError) as error:
@@ -128,31 +127,31 @@ def load_model(path: Path):  # -> the loaded SavedModel's serving_default signat
     return signature
 
 
-def predict(signature, images: np.ndarray) -> list[tuple[int, float]]:
-    """The most probable digit and its probability for each image."""
+def predict(signature, images: np.ndarray) -> list[tuple[str, float]]:
+    """The most probable digit and its probability for each MNIST image."""
+    return predict_records(signature, to_serialized_examples(images), "MNIST images")
+
+
+def predict_records(signature, records: list[bytes], what: str = "these examples") -> list[tuple[str, float]]:
+    """The most probable class's name (the model's `class` output; its id for a model without one) and
+    its probability, for each serialized tf.Example."""
     import tensorflow as tf
 
     try:
-        probabilities = signature(examples=tf.constant(to_serialized_examples(images)))["probabilities"].numpy()
+        outputs = signature(examples=tf.constant(records))
     except tf.errors.InvalidArgumentError as error:  # e.g. a baker model, which parses other features
         reason = next((line for line in error.message.splitlines() if "Feature" in line), "").strip()
-        raise PredictError(f"the model does not classify MNIST images ({reason or 'its inputs differ'})") from None
-    return [(int(row.argmax()), float(row.max())) for row in probabilities]
+        raise PredictError(f"the model does not classify {what} ({reason or 'its inputs differ'})") from None
+    probabilities = outputs["probabilities"].numpy()
+    names = ([name.decode() for name in outputs["class"].numpy()] if "class" in outputs
+             else [str(row.argmax()) for row in probabilities])
+    return [(name, float(row.max())) for name, row in zip(names, probabilities)]
 
 
 def _joined(pieces: list[tuple[list[str], np.ndarray, np.ndarray]]) -> Batch:
     images, inverted = upright(np.concatenate([images for _, images, _ in pieces]))
     names = [name for piece_names, _, _ in pieces for name in piece_names]
     return Batch(names, images, inverted, np.concatenate([alpha for _, _, alpha in pieces]))
-
-
-def _version_directory(path: Path) -> Path:
-    if (path / "saved_model.pb").is_file():
-        return path
-    versions = sorted((p for p in path.glob("*") if p.name.isdigit() and p.is_dir()), key=lambda p: int(p.name))
-    if not versions:
-        raise PredictError(f"{path}: no saved_model.pb and no numbered versions; expected a pushed model directory")
-    return versions[-1]
 
 
 def _npz_images(path: Path) -> Images:

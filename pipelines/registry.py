@@ -2,6 +2,7 @@
 
     INGEST_KINDS.load("baker")                    # a built-in, registered as an entry point
     INGEST_KINDS.load("my_data.kinds:Parquet")    # a user's class, importable from the working directory
+    MODELS.load("cnn")                            # a model function (feature_shapes, num_classes) -> Model
 
 Built-ins register exactly as a user's package can: as entry points of the registry's group in
 their distribution's metadata (see setup.py). Nothing is imported until a name is loaded, so
@@ -26,14 +27,23 @@ class Registry:
         """The registered names, sorted."""
         return sorted({point.name for point in entry_points(group=self.group)})
 
-    def load(self, name: str) -> Any:
-        """The implementation `name` refers to: a registered name, or `package.module:attribute`."""
+    def path_of(self, name: str) -> str:
+        """`package.module:attribute` of what `name` refers to, found without importing it."""
         if ":" in name:
-            return import_object(name)
+            return name
         points = [point for point in entry_points(group=self.group) if point.name == name]
         if not points:
             raise UnknownName(
                 f"{name!r}: no {self.what} of that name; expected one of {', '.join(self.names())}, "
                 "or package.module:Name importable from the working directory"
             )
-        return points[0].load()
+        return points[0].value
+
+    def load(self, name: str) -> Any:
+        """The implementation `name` refers to: a registered name, or `package.module:attribute`."""
+        return import_object(self.path_of(name))
+
+
+# Model functions `(feature_shapes, num_classes) -> tf.keras.Model` that `trainer.model` names for the
+# kinds whose features come from the schema (csv, tfrecord, npz); the ingest kinds are in spec.py.
+MODELS = Registry("model", "tfxflow.models")

@@ -4,10 +4,12 @@
     write_schema(schema, Path("schemas/churn/schema.pbtxt"), replace=False)
 
 TFDV infers each feature's type, presence, valency and domain from the statistics of the training
-split (read by the ingest kind's `training_examples`); tfxflow adds a drift comparator to every
-feature, which TFDV never proposes: an L-infinity distance for categorical features and the label,
-a Jensen-Shannon divergence for numeric ones. The thresholds are starting points: curate them (and
-the domains) against data you trust, then commit the file and name it in `schema_file`.
+split (read by the ingest kind's `training_examples`); tfxflow adds what TFDV never proposes: the
+label's classes (an integer label's int_domain 0..max; a string label keeps TFDV's string_domain),
+the shape of features the kind knows to be images (`feature_shapes`) with the value range seen, and
+a drift comparator for every feature: an L-infinity distance for categorical features and the
+label, a Jensen-Shannon divergence for numeric ones. The thresholds are starting points: curate
+them (and the domains) against data you trust, then commit the file and name it in `schema_file`.
 """
 from __future__ import annotations
 
@@ -16,13 +18,12 @@ from pathlib import Path
 
 import tensorflow_data_validation as tfdv
 from google.protobuf import text_format
-from tensorflow_metadata.proto.v0 import schema_pb2
+from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from tfxflow.components.drift_gate.drift import statistics_of
 from tfxflow.pipelines.drift import decode_examples
 from tfxflow.pipelines.spec import PipelineSpec
 
-LABEL_KEY = "label"
 # Proposed thresholds, of the order the curated schemas use for data that has not moved.
 CATEGORICAL_THRESHOLD = 0.05
 NUMERIC_THRESHOLD = 0.01
@@ -43,9 +44,20 @@ def infer_schema(spec: PipelineSpec) -> tuple[schema_pb2.Schema, str]:
         ) from None
     statistics = statistics_of(decode_examples(records), schema=None)
     schema = tfdv.infer_schema(statistics)
+    shapes = spec.ingest.feature_shapes()
+    stats_of = {".".join(stats.path.step): stats for stats in statistics.datasets[0].features}
+    numbers = {name: stats.num_stats for name, stats in stats_of.items() if stats.HasField("num_stats")}
     for feature in schema.feature:
-        if feature.name == LABEL_KEY and feature.type == schema_pb2.INT:
-            feature.int_domain.is_categorical = True  # class ids: drift is a change of class shares
+        if not feature.HasField("shape") and _max_values(stats_of[feature.name]) <= 1:
+            feature.value_count.max = 1  # at most one value, sometimes none (an empty CSV cell): imputed
+        if feature.name == spec.label.key and feature.type == schema_pb2.INT:
+            # class ids 0..N-1: the classes, and drift is a change of class shares
+            feature.int_domain.min, feature.int_domain.max = 0, int(numbers[feature.name].max)
+            feature.int_domain.is_categorical = True
+        if len(shapes.get(feature.name, ())) > 1:
+            feature.shape.ClearField("dim")
+            feature.shape.dim.extend(schema_pb2.FixedShape.Dim(size=size) for size in shapes[feature.name])
+            _value_range(feature, numbers[feature.name])
         categorical = feature.type == schema_pb2.BYTES or feature.int_domain.is_categorical
         if categorical:
             feature.drift_comparator.infinity_norm.threshold = CATEGORICAL_THRESHOLD
@@ -66,3 +78,16 @@ def write_schema(schema: schema_pb2.Schema, output: Path, replace: bool) -> None
         os.replace(partial, output)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _max_values(stats: statistics_pb2.FeatureNameStatistics) -> int:
+    kind = stats.WhichOneof("stats")
+    return getattr(stats, kind).common_stats.max_num_values if kind in ("num_stats", "string_stats") else 2
+
+
+def _value_range(feature: schema_pb2.Feature, stats: object) -> None:
+    """The range of values seen, as the feature's domain (an image is scaled from it)."""
+    if feature.type == schema_pb2.INT:
+        feature.int_domain.min, feature.int_domain.max = int(stats.min), int(stats.max)
+    else:
+        feature.float_domain.min, feature.float_domain.max = float(stats.min), float(stats.max)

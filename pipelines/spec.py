@@ -25,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    PrivateAttr,
     ValidationInfo,
     create_model,
     model_validator,
@@ -32,9 +33,10 @@ from pydantic import (
 
 from tfxflow.components.user_code import UnknownName, check_importable
 from tfxflow.pipelines.cron import check_cron
-from tfxflow.pipelines.registry import Registry
+from tfxflow.pipelines.registry import MODELS, Registry
 
 if TYPE_CHECKING:
+    from tensorflow_metadata.proto.v0 import schema_pb2
     from tfx.dsl.components.base.base_component import BaseComponent
 
     from tfxflow.components.input_fingerprint.fingerprints import Parameter
@@ -163,13 +165,19 @@ class IngestSettings(Section):
     """
 
     kind: str
-    # The `trainer.model` names the kind offers, and the package whose preprocessing.preprocessing_fn
-    # (Transform) and model.run_fn (Trainer) build them.
+    # The package whose preprocessing.preprocessing_fn (Transform) and model.run_fn (Trainer) the
+    # kind's pipelines run, and the `trainer.model` names its run_fn builds itself (a preset's own
+    # architectures); with none, the names are the model functions registered in MODELS.
+    MODEL_PACKAGE: ClassVar[str] = "tfxflow.components.feature_model"
     MODELS: ClassVar[tuple[str, ...]] = ()
-    MODEL_PACKAGE: ClassVar[str] = ""
-    NUM_CLASSES: ClassVar[int] = 2  # labels are 0 .. NUM_CLASSES - 1
     NORMALIZATION: ClassVar[str] = "z_score"  # the default of transform.normalize
     SCHEMA: ClassVar[Optional[str]] = None  # the curated schema's folder in tfxflow/schemas, if any
+    _label: str = PrivateAttr("label")  # the pipeline's label.key, set by PipelineSpec
+
+    @property
+    def label_key(self) -> str:
+        """The name of the label feature (`label.key`), for kinds that write or read labels themselves."""
+        return self._label
 
     def data_uri(self) -> str:
         """The data whose content the caches follow (a file or URI), or "" when the settings are the data."""
@@ -183,9 +191,32 @@ class IngestSettings(Section):
         fingerprint, to pass as an execution parameter so that its cache key follows the content."""
         raise NotImplementedError(f"{type(self).__name__}.example_gen")
 
+    def feature_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Shapes of features that hold more than a list of values (an image's H x W x C), by name, for
+        `tfxflow schema infer` to write into the schema; TFDV sees only how many values they hold."""
+        return {}
+
     def training_examples(self) -> tuple[list[bytes], str]:
         """Serialized tf.Examples of the training split, for `tfxflow schema infer`, and what they are."""
         raise NotImplementedError(f"{type(self).__name__}.training_examples")
+
+    def schema_problem(self, schema: schema_pb2.Schema, spec: PipelineSpec) -> Optional[str]:
+        """What makes `schema` unusable for the kind's code with `spec`'s settings (one line), if anything.
+        The default, for MODEL_PACKAGE feature_model: every feature has an encoding and the model fits."""
+        from tfxflow.components.feature_model.features import SchemaPlanError, plan_features
+
+        if spec.transform.preprocessing_fn or self.MODELS:
+            return None  # the user's preprocessing_fn, or a preset's own, decides what it takes
+        try:
+            plan = plan_features(schema, spec.label.key, spec.transform.normalize)
+        except SchemaPlanError as error:
+            return str(error)
+        needs = {"cnn": ("image", "an image feature (shape H x W or H x W x C)"),
+                 "conv": ("vector", "a vector feature (shape [n], n > 1)")}.get(spec.trainer.model)
+        kinds = {"vector" if f.kind == "numeric" and f.shape[0] > 1 else f.kind for f in plan.features.values()}
+        if needs and needs[0] not in kinds:
+            return f"trainer.model: {spec.trainer.model} needs {needs[1]}; the schema has none"
+        return None
 
     def cluster_problems(self) -> list[str]:
         """`key: problem` for each setting a Kubeflow cluster cannot use (local paths are found for you)."""
@@ -201,11 +232,17 @@ INGEST_KINDS = Registry("ingest kind", "tfxflow.ingest")
 
 
 def ingest_kind(name: str) -> type[IngestSettings]:
-    """The IngestSettings subclass `name` refers to (a registered name or package.module:Class)."""
+    """The IngestSettings subclass `name` refers to (a registered name or package.module:Class), or the
+    kind of a user's own ExampleGen component class named by `package.module:Component`."""
     kind = INGEST_KINDS.load(name)
-    if not (isinstance(kind, type) and issubclass(kind, IngestSettings)):
-        raise UnknownName(f"{name!r} is not an ingest kind: expected a subclass of {IngestSettings.__qualname__}")
-    return kind
+    if isinstance(kind, type) and issubclass(kind, IngestSettings):
+        return kind
+    from tfxflow.pipelines.ingest.component import component_kind, is_component_class
+
+    if is_component_class(kind):
+        return component_kind(name, kind)
+    raise UnknownName(f"{name!r} is not an ingest kind: expected a subclass of {IngestSettings.__qualname__} or "
+                      "an ExampleGen component class")
 
 
 def _known_kind(name: str) -> str:
@@ -221,11 +258,24 @@ class _UnknownIngest(IngestSettings):
     kind: Annotated[str, AfterValidator(_known_kind)]
 
 
+ImportPath = Annotated[str, AfterValidator(check_importable)]
+
+
+class LabelSettings(Section):
+    """Which feature is the class to predict: INT ids 0..N-1 or BYTES names, as the schema's domain fixes."""
+
+    key: str = Field("label", min_length=1, description="the label feature's name")
+
+
 class TransformSettings(Section):
-    """How Transform (tensorflow-transform) normalizes the inputs."""
+    """How Transform (tensorflow-transform) encodes the inputs."""
 
     normalize: Literal["z_score", "min_max", "fixed_range"] | None = Field(
-        None, description="default: the ingest kind's (z_score for baker, fixed_range, pixels / 255, for mnist)"
+        None, description="numeric features; default: the ingest kind's (z_score; fixed_range, pixels / 255, "
+        "for mnist)"
+    )
+    preprocessing_fn: ImportPath | None = Field(
+        None, description="package.module:function(inputs, custom_config) replacing the kind's preprocessing_fn"
     )
 
 
@@ -239,6 +289,9 @@ class TrainerSettings(Section):
     batch_size: Int = Field(32, ge=1, le=1_000_000)
     learning_rate: Float = Field(1e-3, gt=0, le=10)
     seed: Int = Field(0, ge=0, le=MAX_SEED, description="weight initialization and shuffling")
+    run_fn: ImportPath | None = Field(
+        None, description="package.module:function(fn_args) replacing the kind's run_fn: full control (TFX FnArgs)"
+    )
 
 
 class EvaluatorSettings(Section):
@@ -361,6 +414,7 @@ class PipelineSpec(Section):
         None, description="default: the ingest kind's curated schemas/<kind>/schema.pbtxt (`tfxflow schema infer` "
         "writes a starting one)"
     )
+    label: LabelSettings = LabelSettings()
     run: RunSettings = RunSettings()
     transform: TransformSettings = TransformSettings()
     trainer: TrainerSettings = TrainerSettings()
@@ -380,10 +434,11 @@ class PipelineSpec(Section):
                 check_importable(model)
             except UnknownName as error:
                 raise ValueError(f"trainer.model: {error}") from None
-        elif model not in kind.MODELS:
+        elif model not in (kind.MODELS or MODELS.names()):
             raise ValueError(
                 f"trainer.model: {model!r} is not a {self.ingest.kind} model; expected one of "
-                f"{', '.join(kind.MODELS)}, or package.module:function(feature_shapes, num_classes) -> tf.keras.Model"
+                f"{', '.join(kind.MODELS or MODELS.names())}, or package.module:function(feature_shapes, num_classes) "
+                "-> tf.keras.Model"
             )
         ids = [component.id for component in self.components]
         repeated = sorted({id_ for id_ in ids if ids.count(id_) > 1})
@@ -398,11 +453,31 @@ class PipelineSpec(Section):
                 f"schema_file: required: ingest kind {self.ingest.kind!r} has no curated schema; write one with "
                 "`tfxflow schema infer PIPELINE_FILE --output schema.pbtxt`, curate it, and set schema_file"
             )
+        self.ingest._label = self.label.key  # noqa: SLF001  (the kind's own attribute, set for it)
+        if isinstance(self.schema_file, Path):  # a URI is read where it is used
+            self._check_schema_fits()
         if self.run.root is None:
             self.run.root = Path("runs") / self.name
         if self.pusher.serving_dir is None:
             self.pusher.serving_dir = self.run.root / "serving"
         return self
+
+
+    def _check_schema_fits(self) -> None:
+        """The label's classes are fixed by the schema, and the kind's code can encode its features."""
+        from tfxflow.components.feature_model.features import SchemaPlanError, class_names, read_schema
+
+        schema = read_schema(str(self.schema_file))
+        try:
+            class_names(schema, self.label.key)
+        except SchemaPlanError as error:
+            message = str(error)
+            raise ValueError(message if message.startswith("label.key:") else
+                             f"schema_file: {self.schema_file}: {message}") from None
+        problem = self.ingest.schema_problem(schema, self)
+        if problem:
+            raise ValueError(problem if problem.startswith("trainer.model:") else
+                             f"schema_file: {self.schema_file}: {problem}")
 
 
 @functools.cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, Optional
 
 import ml_metadata as mlmd
@@ -122,16 +123,18 @@ def summarize(
         summary.tensorboard = model_run.uri
     evaluation = outputs.get("ModelEvaluation")
     if evaluation is not None:
-        summary.metrics = candidate_metrics(evaluation.uri)
+        summary.metrics = candidate_metrics(evaluation.uri, _classes(spec))
         if not summary.blessed:
             summary.notes.append("not pushed: the Evaluator did not bless the model:")
             summary.notes += [f"  {reason}" for reason in failed_thresholds(evaluation.uri)]
     return summary
 
 
-def candidate_metrics(evaluation_uri: str) -> dict[str, Any]:
-    """The candidate model's accuracy and example count on the eval split, and its accuracy per class."""
+def candidate_metrics(evaluation_uri: str, classes: Sequence[str] = ()) -> dict[str, Any]:
+    """The candidate model's accuracy and example count on the eval split, and its accuracy per class
+    (by name: `classes[id]`, or the id), in class-id order."""
     metrics: dict[str, Any] = {"per_class_accuracy": {}}
+    per_class: dict[int, float] = {}
     for metrics_for_slice in tfma.load_metrics(evaluation_uri):
         values = {
             item.key.name: round(item.value.double_value.value, 6)
@@ -143,9 +146,9 @@ def candidate_metrics(evaluation_uri: str) -> dict[str, Any]:
             metrics["accuracy"] = values.get("sparse_categorical_accuracy")
             metrics["examples"] = int(values.get("example_count", 0))
         elif "sparse_categorical_accuracy" in values:
-            label = keys[0].int64_value
-            metrics["per_class_accuracy"][str(label)] = values["sparse_categorical_accuracy"]
-    metrics["per_class_accuracy"] = dict(sorted(metrics["per_class_accuracy"].items(), key=lambda kv: int(kv[0])))
+            per_class[keys[0].int64_value] = values["sparse_categorical_accuracy"]
+    metrics["per_class_accuracy"] = {
+        classes[label] if 0 <= label < len(classes) else str(label): value for label, value in sorted(per_class.items())}
     return metrics
 
 
@@ -188,3 +191,13 @@ def _int_property(artifact: Optional[metadata_store_pb2.Artifact], name: str) ->
     if artifact is None or name not in artifact.custom_properties:
         return None
     return artifact.custom_properties[name].int_value
+
+
+def _classes(spec: PipelineSpec) -> tuple[str, ...]:
+    """The label's class names by id, from the spec's schema (none if it cannot be read)."""
+    from tfxflow.components.feature_model.features import SchemaPlanError, class_names, read_schema
+
+    try:
+        return class_names(read_schema(location_text(spec.schema_file)), spec.label.key)[0]
+    except (OSError, SchemaPlanError):
+        return ()

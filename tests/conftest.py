@@ -139,6 +139,13 @@ def baker_probabilities(model_dir: str | Path, n: int = 400) -> tuple[np.ndarray
     return model.signatures["serving_default"](examples=serialized)["probabilities"].numpy(), labels
 
 
+def kernel_shapes(model_dir: str | Path) -> set[tuple[int, ...]]:
+    """The shapes of a SavedModel's trainable variables: which architecture was trained."""
+    import tensorflow as tf
+
+    return {tuple(variable.shape) for variable in tf.saved_model.load(str(model_dir)).trainable_variables}
+
+
 @pytest.fixture
 def write_spec(tmp_path):
     """Writes YAML text to a pipeline file in tmp_path and returns its path."""

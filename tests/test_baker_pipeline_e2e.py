@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import baker_probabilities, copy_project, run_baker
+from conftest import baker_probabilities, copy_project, kernel_shapes, run_baker
 from user_project import ROW_COUNT_DECLARED, row_count, write_package
 
 pytestmark = pytest.mark.e2e
@@ -86,12 +86,6 @@ def project_copy(tmp_path_factory):
 
 def ran(summary: dict) -> set[str]:
     return {name for name, state in states(summary).items() if state == "ran"}
-
-
-def kernel_shapes(model_dir: str) -> set[tuple[int, ...]]:
-    import tensorflow as tf
-
-    return {tuple(variable.shape) for variable in tf.saved_model.load(model_dir).trainable_variables}
 
 
 def test_edited_model_code_retrains_and_only_what_depends_on_it_runs(first, root, baker_schema, project_copy):

@@ -76,6 +76,17 @@ def test_mnist_test_split_does_not_drift_from_training(mnist, mnist_spec, mnist_
     assert not check.report.drifted and check.report.anomalies == [] and check.examples == 10000
 
 
+@pytest.mark.parametrize("arrays", [("x_test", "y_test"), ("x_test",)], ids=["test split only", "images only"])
+def test_new_data_may_hold_one_split_or_images_alone(mnist, mnist_spec, mnist_baseline, tmp_path, arrays):
+    path = tmp_path / "new.npz"
+    np.savez(path, **{key: mnist[key] for key in arrays})
+    check = check_drift(mnist_spec, path, mnist_baseline)
+    assert check.examples == 10000 and not check.report.drifted and check.report.anomalies == []
+    compared = {feature.feature for feature in check.report.features}
+    assert compared == ({"image", "label"} if "y_test" in arrays else {"image"})  # no labels: the label is not compared
+    assert check.data.endswith("(no labels)") == ("y_test" not in arrays)
+
+
 def test_mnist_training_halves_do_not_drift(mnist, mnist_spec, tmp_path):
     order = np.random.default_rng(0).permutation(60000)
     x, y = mnist["x_train"][order], mnist["y_train"][order]

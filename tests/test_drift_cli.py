@@ -91,9 +91,9 @@ def test_mnist_needs_data(tmp_path):
 
 
 def test_mnist_bad_npz_is_refused(tmp_path):
-    np.savez(tmp_path / "bad.npz", x_train=np.zeros((2, 28, 28), np.uint8))
+    np.savez(tmp_path / "bad.npz", x_test=np.zeros((2, 28, 27), np.uint8))  # images alone are new data, not these
     code, _, err = drift(REPO / "pipelines" / "mnist.yaml", "--data", tmp_path / "bad.npz")
-    assert code == 2 and "missing key(s) y_train, x_test, y_test" in err and len(err.splitlines()) == 1
+    assert code == 2 and "x_test: shape (2, 28, 27); expected (N, 28, 28)" in err and len(err.splitlines()) == 1
 
 
 def test_statistics_of_another_pipeline_are_refused_as_baseline(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from tfxflow.pipelines.cli import main
-from user_project import ROW_COUNT_DECLARED, row_count, write_package
+from user_project import ROW_COUNT_DECLARED, ROWS_GEN, row_count, write_package
 
 KUBEFLOW = ["kubeflow.image=ghcr.io/acme/tfxflow:1.0", "kubeflow.pipeline_root=gs://acme/root"]
 MNIST = "name: mnist\ningest: {kind: mnist, path: gs://acme/data/mnist.npz}\npusher: {serving_dir: gs://acme/serving}\n"
@@ -37,7 +37,7 @@ def test_location_the_cluster_cannot_read_is_refused(write_spec, tmp_path, overr
     local = tmp_path / "mnist.npz"
     local.write_bytes(b"")
     schema = tmp_path / "schema.pbtxt"
-    schema.write_text('feature { name: "x" type: FLOAT }\n')
+    schema.write_text('feature { name: "x" type: FLOAT }\nfeature { name: "label" type: INT int_domain { min: 0 max: 9 } }\n')
     spec = write_spec(MNIST)
     overrides = [o.replace("MISSING", str(local)).replace("SCHEMA", str(schema)) for o in overrides]
     code, _, err = compile_spec(spec, tmp_path / "out.yaml", *KUBEFLOW, *overrides)
@@ -136,3 +136,25 @@ def test_a_users_component_that_cannot_be_wired_is_one_line(write_spec, tmp_path
     baker = "name: baker\ningest: {kind: baker}\npusher: {serving_dir: gs://acme/serving}\n"
     code, _, err = compile_spec(write_spec(baker), tmp_path / "out.yaml", *KUBEFLOW, f"components={declared}")
     assert code == 2 and len(err) == 1 and err[0].startswith(expected), err
+
+
+def test_a_users_example_gen_is_the_pipelines_first_component_keyed_by_its_code(write_spec, tmp_path, monkeypatch):
+    import yaml
+
+    write_package(tmp_path, "my_data", {"gen": ROWS_GEN})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    (tmp_path / "schema.pbtxt").write_text('feature { name: "x" type: FLOAT shape { dim { size: 1 } } }\n'
+                                           'feature { name: "label" type: INT int_domain { min: 0 max: 1 } '
+                                           'shape { dim { size: 1 } } }\n')
+    spec = write_spec("name: rows\ningest: {kind: 'my_data.gen:RowsGen', args: {rows: 50}}\nschema_file: schema.pbtxt\n"
+                      "pusher: {serving_dir: gs://acme/serving}\n")
+    code, _, err = compile_spec(spec, tmp_path / "out.yaml", *KUBEFLOW)
+    assert code == 0, err
+    tasks = yaml.safe_load((tmp_path / "out.yaml").read_text())["root"]["dag"]["tasks"]
+    assert tasks["StatisticsGen"]["inputs"]["artifacts"]["examples"]["taskOutputArtifact"]["producerTask"] == "RowsGen"
+    parameters = tasks["RowsGen"]["inputs"]["parameters"]
+    assert parameters["rows"]["runtimeValue"]["constant"] == 50
+    assert len(parameters["code_fingerprint"]["runtimeValue"]["constant"]) == 64
+    code, _, err = compile_spec(spec, tmp_path / "out.yaml", *KUBEFLOW, "ingest.args={colour: red}")
+    assert code == 2 and err[0].startswith("ingest.args: my_data.gen:RowsGen refused its arguments:"), err

@@ -43,7 +43,7 @@ def test_baker_pipeline_runs_its_beam_jobs_on_the_job_service(job_service, tmp_p
     assert code == 0, stderr[-3000:]
     assert summary["blessed"] is True and summary["pushed_model"]
     jobs = log.read_text().count("Completed job in")
-    assert jobs >= 4, log.read_text()[-2000:]  # ExampleGen, StatisticsGen, Transform, Evaluator at least
+    assert jobs >= 3, log.read_text()[-2000:]  # StatisticsGen, Transform, Evaluator (ExampleGen writes without Beam)
     portable, labels = baker_probabilities(summary["pushed_model"])
     local, _ = baker_probabilities(baker_first_run[1]["pushed_model"])
     np.testing.assert_allclose(portable, local, atol=1e-4)

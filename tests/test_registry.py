@@ -4,6 +4,7 @@ anything else that lists what exists."""
 import pytest
 
 from conftest import problems
+from user_project import write_package
 from tfxflow.components.user_code import UnknownName
 from tfxflow.pipelines.load import load_spec
 from tfxflow.pipelines.spec import INGEST_KINDS, IngestSettings, ingest_kind
@@ -27,17 +28,14 @@ class NotAKind:
 @pytest.fixture
 def user_project(tmp_path, monkeypatch):
     """A working directory holding the user's package `my_data` with a kind `Rows`."""
-    (tmp_path / "my_data").mkdir()
-    (tmp_path / "my_data" / "__init__.py").write_text("")
-    (tmp_path / "my_data" / "kinds.py").write_text(USER_KIND)
-    (tmp_path / "my_data" / "broken.py").write_text("def oops(:\n")
+    write_package(tmp_path, "my_data", {"kinds": USER_KIND, "broken": "def oops(:\n"})
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     return tmp_path
 
 
 def test_the_built_in_kinds_are_registered_as_a_users_package_would_register_its_own():
-    assert INGEST_KINDS.names() == ["baker", "mnist"]
+    assert INGEST_KINDS.names() == ["baker", "csv", "mnist", "npz", "tfrecord"]
     assert ingest_kind("baker").__module__ == "tfxflow.pipelines.ingest.baker"
 
 
@@ -55,7 +53,7 @@ def test_a_users_kind_by_import_path_validates_its_own_keys(user_project):
 
 
 @pytest.mark.parametrize("kind, expected", [
-    ("parquet", "'parquet': no ingest kind of that name; expected one of baker, mnist, or package.module:Name"),
+    ("parquet", "'parquet': no ingest kind of that name; expected one of baker, csv, mnist, npz, tfrecord, or package.module:Name"),
     ("my_data.kinds:Nope", "'my_data.kinds:Nope': my_data.kinds has no 'Nope'"),
     ("my_data.kinds:NotAKind", "'my_data.kinds:NotAKind' is not an ingest kind: expected a subclass of IngestSettings"),
     ("my_data.broken:X", "'my_data.broken:X': cannot import my_data.broken (invalid syntax"),

@@ -33,11 +33,24 @@ def test_built_in_names_are_the_kinds_architectures():
     def mlp(shapes):
         return shapes
 
-    assert model_builder({"model": "mlp", "num_classes": 2}, {"mlp": mlp}) is mlp
+    assert model_builder("mlp", {"mlp": mlp}, 2) is mlp
+
+
+@pytest.mark.parametrize("name, shapes", [("mlp", {"age": (1,), "plan": (4,)}), ("cnn", {"x": (32, 32, 3)}),
+                                          ("cnn", {"x": (28, 28), "age": (1,)}), ("conv", {"x": (100,)})])
+def test_the_registered_models_take_what_a_users_function_takes(name, shapes):
+    model = model_builder(name, {}, 4)(shapes)
+    assert model.output_shape == (None, 4)
+    assert {name: tuple(tensor.shape[1:]) for name, tensor in model.input.items()} == shapes
+
+
+def test_a_registered_model_that_needs_images_says_which_features_it_got():
+    with pytest.raises(ValueError, match=r"^trainer.model: cnn needs an image feature .*; the features are age \[1\]$"):
+        model_builder("cnn", {}, 4)({"age": (1,)})
 
 
 def test_a_users_function_gets_the_feature_shapes_and_the_class_count(user_models):
-    build = model_builder({"model": "user_models:build", "num_classes": 3}, {})
+    build = model_builder("user_models:build", {}, 3)
     model = build({"x": tf.TensorShape([5])})
     assert model.output_shape == (None, 3) and model.input["x"].shape == (None, 5)
 
@@ -46,7 +59,7 @@ def test_a_users_function_gets_the_feature_shapes_and_the_class_count(user_model
                                                 ("not_a_model", "str with outputs None")])
 def test_a_function_that_returns_no_softmax_over_the_classes_is_refused_in_one_line(user_models, function,
                                                                                     returned):
-    build = model_builder({"model": f"user_models:{function}", "num_classes": 3}, {})
+    build = model_builder(f"user_models:{function}", {}, 3)
     with pytest.raises(ValueError) as raised:
         build({"x": tf.TensorShape([5])})
     assert str(raised.value) == (

@@ -11,7 +11,7 @@ import tensorflow as tf
 from tfx.components.trainer.fn_args_utils import FnArgs
 
 from tfxflow.components.baker_example_gen.sequences import FEATURE, LABEL
-from tfxflow.components.keras_training import model_builder, train_and_export
+from tfxflow.components.keras_training import train_and_export
 
 
 def mlp(shapes: dict[str, Any]) -> tf.keras.Model:
@@ -40,4 +40,4 @@ ARCHITECTURES = {"mlp": mlp, "conv": conv}
 
 def run_fn(fn_args: FnArgs) -> None:
     """Trains the architecture custom_config['model'] names (or a user's model function) and exports it."""
-    train_and_export(fn_args, model_builder(fn_args.custom_config, ARCHITECTURES), LABEL)
+    train_and_export(fn_args, ARCHITECTURES, LABEL)

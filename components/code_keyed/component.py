@@ -28,7 +28,7 @@ from tfx.types.component_spec import ExecutionParameter
 from tfx.utils import json_utils
 
 from tfxflow.components.code_keyed.executor import TransformExecutor
-from tfxflow.components.input_fingerprint.fingerprints import Parameter
+from tfxflow.components.input_fingerprint.fingerprints import Parameter, code_digest
 
 CODE_FINGERPRINT_KEY = "code_fingerprint"
 
@@ -86,3 +86,16 @@ class Trainer(base_component.BaseComponent):
             model=OutputChannel(standard_artifacts.Model, self, standard_component_specs.MODEL_KEY),
             model_run=OutputChannel(standard_artifacts.ModelRun, self, standard_component_specs.MODEL_RUN_KEY),
         ))
+
+
+def keyed_by_code(component: base_component.BaseComponent) -> base_component.BaseComponent:
+    """A user's component whose cache key includes its code: the digest of the modules of its class and
+    executor (and what they import from their own packages) becomes one more execution property,
+    which executors ignore, so an edit re-executes it.
+
+        keyed_by_code(my_pkg.counting.RowCount(examples=...))
+    """
+    executor_class = getattr(component.executor_spec, "executor_class", None)
+    modules = {type(component).__module__, *([executor_class.__module__] if executor_class else [])}
+    component.exec_properties[CODE_FINGERPRINT_KEY] = code_digest(sorted(modules))
+    return component

@@ -27,6 +27,7 @@ import hashlib
 import importlib.util
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,8 +92,15 @@ def fingerprint_inputs(
 
 
 def content_digest(uri: str, key: str) -> str:
-    """sha256 of a file's bytes, or of a directory's files (relative paths and contents, in order).
-    An .npz counts by its arrays: re-exporting the same arrays (new zip timestamps) is not new data."""
+    """sha256 of a file's bytes, or of a directory's or a glob's files (relative paths and contents, in
+    order). An .npz counts by its arrays: re-exporting the same arrays (new zip timestamps) is not new data."""
+    wildcard = re.search(r"[*?\[]", uri)
+    if wildcard:
+        head = uri[: wildcard.start()].rpartition("/")[0]
+        files = sorted(fileio.glob(uri))
+        if not files:
+            raise InputError(f"{key}: {uri}: matches no files")
+        return _digest(*(f"{f[len(head):]}\0{_file_digest(f)}".encode() for f in files))
     if fileio.isdir(uri):
         files = sorted(
             os.path.relpath(os.path.join(directory, name), uri)

@@ -1,10 +1,12 @@
-"""NpzExampleGen: an MNIST `.npz` as a standard Examples artifact.
+"""NpzExampleGen: the arrays of an `.npz` (MNIST's, or any numeric x and integer or string y) as a
+standard Examples artifact.
 
-    gen = NpzExampleGen(path="gs://acme-data/mnist.npz", fingerprint=fingerprints.data)
+    gen = NpzExampleGen(path="gs://acme-data/mnist.npz", fingerprint=fingerprints.data)   # image, label
     StatisticsGen(examples=gen.outputs["examples"])
 
 Outputs `examples` (standard_artifacts.Examples): split `train` from x_train/y_train and `eval`
-from x_test/y_test, gzipped TFRecord tf.Examples with `image` (784 ints 0-255) and `label` (0-9).
+from x_test/y_test, gzipped TFRecord tf.Examples with `feature` (each x row's values in row-major
+order: MNIST's 784 ints 0-255) and `label` (see arrays.py).
 `fingerprint` is the file's content fingerprint (components/input_fingerprint): an execution
 parameter the executor does not read, so the cache key follows the content, not only the path.
 """
@@ -23,6 +25,8 @@ class NpzExampleGenSpec(ComponentSpec):
     PARAMETERS = {
         executor.PATH_KEY: ExecutionParameter(type=str),
         executor.FINGERPRINT_KEY: ExecutionParameter(type=str),
+        executor.FEATURE_KEY: ExecutionParameter(type=str),
+        executor.LABEL_KEY: ExecutionParameter(type=str),
     }
     INPUTS = {}
     OUTPUTS = {standard_component_specs.EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
@@ -34,11 +38,13 @@ class NpzExampleGen(base_component.BaseComponent):
     SPEC_CLASS = NpzExampleGenSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-    def __init__(self, path: str, fingerprint: Parameter):
+    def __init__(self, path: str, fingerprint: Parameter, feature: str = "image", label: str = "label"):
         super().__init__(
             spec=NpzExampleGenSpec(
                 path=path,
                 fingerprint=fingerprint,
+                feature=feature,
+                label=label,
                 examples=OutputChannel(standard_artifacts.Examples, self, standard_component_specs.EXAMPLES_KEY),
             )
         )

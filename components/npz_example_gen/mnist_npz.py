@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import IO, Iterator, NamedTuple
 
 import numpy as np
-import pyarrow as pa
-from tfx_bsl.coders import example_coder
 
 IMAGE = "image"
 LABEL = "label"
@@ -244,16 +242,9 @@ def check_label_header(path: str | Path, labels: Member, images: Member) -> None
 
 def to_serialized_examples(x: np.ndarray, y: np.ndarray | None = None) -> list[bytes]:
     """Serialized tf.Examples (`image`: 784 ints, `label`: 1 int unless y is None), in one vectorized call."""
-    columns = {IMAGE: np.asarray(x).reshape(len(x), -1)}
-    if y is not None:
-        columns[LABEL] = np.asarray(y).reshape(len(y), 1)
-    lists = [_int64_lists(values) for values in columns.values()]
-    return example_coder.RecordBatchToExamples(pa.RecordBatch.from_arrays(lists, list(columns)))
+    from tfxflow.components.npz_example_gen.arrays import array_examples  # which imports this module
 
-
-def _int64_lists(rows: np.ndarray) -> pa.ListArray:
-    flat = np.ascontiguousarray(rows, dtype=np.int64).ravel()
-    return pa.ListArray.from_arrays(pa.array(np.arange(0, flat.size + 1, rows.shape[1], dtype=np.int32)), flat)
+    return array_examples(x, y, IMAGE, LABEL)
 
 
 def _open(path: str | Path) -> IO[bytes]:

@@ -36,7 +36,6 @@ class BakerIngest(IngestSettings):
     # tests/test_spec.py checks these against components/baker_model/model.py's ARCHITECTURES.
     MODELS = ("mlp", "conv")
     MODEL_PACKAGE = "tfxflow.components.baker_model"
-    NUM_CLASSES = 2
     NORMALIZATION = "z_score"
     SCHEMA = "baker"
 

@@ -1,0 +1,165 @@
+"""What the default Transform and the built-in models make of each feature, read from the schema.
+
+    plan = plan_features(read_schema("schemas/churn/schema.pbtxt"), label="plan", normalize="z_score")
+    plan.features["age"].kind, plan.features["age"].shape      # "numeric", (1,)
+    plan.classes                                                # ("basic", "pro"): class id -> name
+
+One rule per feature, from its type and shape in the curated schema:
+- numeric (INT or FLOAT, one value or a fixed-length vector): `transform.normalize`; a feature that
+  may be missing from an example (no fixed shape, at most one value) is imputed with its mean;
+- categorical (BYTES, or an INT domain marked `is_categorical`): vocabulary ids computed by TFT over
+  the training split, one-hot encoded, with one id for values it never saw;
+- image (a shape of 2 or 3 dims, H x W or H x W x C): scaled from the schema's domain to [0, 1].
+The label is an INT feature whose domain is 0..N-1, or a BYTES feature with a string domain (its
+values in order are the class names). Plain Python on the schema proto: no TensorFlow.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Optional
+
+from google.protobuf import text_format
+from tensorflow_metadata.proto.v0 import schema_pb2
+
+# Categorical values kept per feature when the schema gives no domain; the rest share one id.
+VOCABULARY_SIZE = 100
+IMAGE_RANKS = (2, 3)
+
+Kind = Literal["numeric", "categorical", "image"]
+
+
+class SchemaPlanError(ValueError):
+    """A schema the default Transform or the label cannot use; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One input feature: how Transform encodes it and the shape the model receives."""
+
+    name: str
+    kind: Kind
+    shape: tuple[int, ...]  # after Transform, without the batch dimension
+    optional: bool = False  # may be missing from an example (imputed)
+    value_range: Optional[tuple[float, float]] = None  # the schema's domain
+    vocabulary_size: int = 0  # categorical: values kept; one more id for all others
+
+
+@dataclass(frozen=True)
+class FeaturePlan:
+    """Every feature but the label, and the classes: `classes[i]` is the name of class id i."""
+
+    label: str
+    classes: tuple[str, ...]
+    string_label: bool
+    features: dict[str, Feature]
+
+
+def read_schema(location: str) -> schema_pb2.Schema:
+    """A schema in protobuf text format, from a local path or a URI (tf.io.gfile for URIs)."""
+    if "://" in location:
+        import tensorflow as tf  # only for URIs
+
+        with tf.io.gfile.GFile(location, "r") as stream:
+            text = stream.read()
+    else:
+        with open(location, encoding="utf-8") as stream:
+            text = stream.read()
+    return text_format.Parse(text, schema_pb2.Schema())
+
+
+def class_names(schema: schema_pb2.Schema, label: str) -> tuple[tuple[str, ...], bool]:
+    """The label's class names by id, and whether the label is a string; SchemaPlanError if the
+    schema does not fix the classes.
+
+        class_names(baker_schema, "label")   # (("0", "1"), False)
+    """
+    features = {feature.name: feature for feature in schema.feature}
+    if label not in features:
+        raise SchemaPlanError(f"label.key: {label!r} is not a feature of the schema; expected one of "
+                              f"{', '.join(features) or 'its features'}")
+    feature = features[label]
+    if feature.type == schema_pb2.INT:
+        domain = feature.int_domain
+        if not (feature.HasField("int_domain") and domain.HasField("min") and domain.HasField("max")) or (
+                domain.min != 0 or domain.max < 1):
+            raise SchemaPlanError(
+                f"label {label!r}: expected int_domain {{ min: 0 max: N-1 }} naming the N classes in the schema "
+                "(class ids 0..N-1)")
+        return tuple(str(value) for value in range(domain.max + 1)), False
+    if feature.type == schema_pb2.BYTES:
+        values = tuple(_string_domain(schema, feature))
+        if len(values) < 2:
+            raise SchemaPlanError(f"label {label!r}: expected a string_domain of at least 2 class names in the "
+                                  "schema (`tfxflow schema infer` proposes one)")
+        return values, True
+    raise SchemaPlanError(f"label {label!r}: a {schema_pb2.FeatureType.Name(feature.type)} feature; expected INT "
+                          "class ids or BYTES class names (tfxflow classifies)")
+
+
+def plan_features(schema: schema_pb2.Schema, label: str, normalize: str) -> FeaturePlan:
+    """The plan for every feature of `schema` but `label`; SchemaPlanError (one line) for a feature
+    the default Transform cannot encode (then write a `transform.preprocessing_fn`)."""
+    classes, string_label = class_names(schema, label)
+    features = {}
+    for feature in schema.feature:
+        if feature.name == label:
+            continue
+        features[feature.name] = _plan(schema, feature, normalize)
+    if not features:
+        raise SchemaPlanError(f"the schema has no feature besides the label {label!r}; expected at least one input")
+    return FeaturePlan(label, classes, string_label, features)
+
+
+def _plan(schema: schema_pb2.Schema, feature: schema_pb2.Feature, normalize: str) -> Feature:
+    where = f"feature {feature.name!r}"
+    dims = tuple(dim.size for dim in feature.shape.dim)
+    if feature.HasField("shape"):
+        optional = False
+    elif feature.value_count.max == 1:
+        optional, dims = True, (1,)
+    else:
+        raise SchemaPlanError(
+            f"{where}: no fixed shape and not at most one value per example (value_count max 1); the default "
+            "Transform takes fixed-length or single values: set a shape, or write a transform.preprocessing_fn")
+    if feature.type == schema_pb2.BYTES or (feature.type == schema_pb2.INT and feature.int_domain.is_categorical):
+        if dims not in ((), (1,)):
+            raise SchemaPlanError(f"{where}: a categorical feature of shape {list(dims)}; expected one value")
+        size = len(_string_domain(schema, feature)) if feature.type == schema_pb2.BYTES else 0
+        if feature.type == schema_pb2.INT and feature.int_domain.HasField("max"):
+            size = feature.int_domain.max - feature.int_domain.min + 1
+        size = size or VOCABULARY_SIZE
+        return Feature(feature.name, "categorical", (size + 1,), optional, vocabulary_size=size)
+    if feature.type not in (schema_pb2.INT, schema_pb2.FLOAT):
+        raise SchemaPlanError(f"{where}: type {schema_pb2.FeatureType.Name(feature.type)}; expected INT, FLOAT or "
+                              "BYTES")
+    value_range = _value_range(feature)
+    if len(dims) in IMAGE_RANKS:
+        if value_range is None:
+            raise SchemaPlanError(f"{where}: an image (shape {'x'.join(map(str, dims))}) with no value range; "
+                                  "expected int_domain or float_domain { min: ... max: ... } in the schema")
+        return Feature(feature.name, "image", dims, optional, value_range)
+    if len(dims) > 1:
+        raise SchemaPlanError(f"{where}: shape {list(dims)}; expected one value, a vector, or an image (H x W [x C])")
+    if normalize == "fixed_range" and value_range is None:
+        raise SchemaPlanError(f"{where}: transform.normalize is fixed_range but the schema gives it no range; expected "
+                              "int_domain or float_domain { min: ... max: ... }, or another transform.normalize")
+    return Feature(feature.name, "numeric", dims or (1,), optional, value_range)
+
+
+def _value_range(feature: schema_pb2.Feature) -> Optional[tuple[float, float]]:
+    domain = feature.int_domain if feature.type == schema_pb2.INT else feature.float_domain
+    has_domain = feature.HasField("int_domain" if feature.type == schema_pb2.INT else "float_domain")
+    if not (has_domain and domain.HasField("min") and domain.HasField("max")) or domain.max <= domain.min:
+        return None
+    return float(domain.min), float(domain.max)
+
+
+def _string_domain(schema: schema_pb2.Schema, feature: schema_pb2.Feature) -> list[str]:
+    """The feature's own string_domain, or the schema's top-level one it names in `domain`."""
+    if feature.HasField("string_domain"):
+        return list(feature.string_domain.value)
+    if feature.domain:
+        for domain in schema.string_domain:
+            if domain.name == feature.domain:
+                return list(domain.value)
+    return []

@@ -1,0 +1,1 @@
+"""CsvExampleGen and ImportExampleGen: TFX's executors for CSV files and TFRecords, as plain components."""

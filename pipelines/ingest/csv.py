@@ -1,0 +1,41 @@
+"""`ingest: {kind: csv}`: CSV files with a header row, through TFX's CsvExampleGen executor.
+
+    ingest: {kind: csv, path: data/customers.csv, eval_fraction: 0.2}   # or a directory, or data/*.csv
+
+Each column is a feature; its type (integer, float or string) is inferred from all rows as TFX
+does, and an empty cell or `NA` is a missing value. The label is the column `label.key` names.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Optional
+
+from tfxflow.pipelines.ingest.files import FileIngest
+
+if TYPE_CHECKING:
+    from tfx.dsl.components.base.base_component import BaseComponent
+
+
+class CsvIngest(FileIngest):
+    """CSV files: one file, every `*.csv` of a directory (or of its train/ and eval/), or a glob."""
+
+    kind: Literal["csv"] = "csv"
+    FILES = "*.csv"
+
+    def component(self) -> type[BaseComponent]:
+        from tfxflow.components.file_example_gen.component import CsvExampleGen
+
+        return CsvExampleGen
+
+    def training_examples(self) -> tuple[list[bytes], str]:
+        """Every row of the data (train and eval alike, when eval is hashed out of the same files)."""
+        from tfxflow.components.file_example_gen.csv_rows import csv_examples
+
+        return csv_examples(self.files()), f"the rows of {self.data_uri()}"
+
+    def new_examples(self, data: Optional[Path]) -> tuple[list[bytes], str]:
+        """Rows of CSV files like the pipeline's (`data`: a file, directory or glob; default: its own)."""
+        from tfxflow.components.file_example_gen.csv_rows import csv_examples
+
+        where = str(data) if data is not None else self.data_uri()
+        return csv_examples(self.files(where)), where

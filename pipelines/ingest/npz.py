@@ -1,0 +1,100 @@
+"""`ingest: {kind: npz}`: numeric arrays x_train, y_train, x_test, y_test of an `.npz`, of any shape.
+
+    ingest: {kind: npz, path: data/shapes.npz}    # x: (N, 32, 32, 3) uint8 images, y: (N,) class ids or strings
+
+Each row of x becomes the feature `x` (its values in row-major order; the schema's `shape` gives
+back its dimensions), each y value the label (`label.key`); the train arrays are the `train`
+split, the test arrays `eval`. Nothing is decompressed before every header is checked.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Literal, Optional
+
+from tfxflow.pipelines.spec import IngestSettings, Location, location_text
+
+if TYPE_CHECKING:
+    from tfx.dsl.components.base.base_component import BaseComponent
+
+    from tfxflow.components.input_fingerprint.fingerprints import Parameter
+    from tfxflow.components.npz_example_gen.mnist_npz import Member
+
+# Arrays an npz of new data may hold rows under without labels (`tfxflow drift`, `predict`), by preference.
+ROW_KEYS = ("x_test", "x", "images", "x_train")
+
+
+class NpzIngest(IngestSettings):
+    """The npz's train arrays become the `train` split, its test arrays the `eval` split."""
+
+    kind: Literal["npz"] = "npz"
+    path: Location(".npz file")
+
+    FEATURE: ClassVar[str] = "x"  # the feature each row of x becomes
+    DESCRIBED: ClassVar[str] = "npz"
+
+    def data_uri(self) -> str:
+        return location_text(self.path)
+
+    def check_data(self, data_uri: str) -> None:
+        """Refused from the npz's zip entries and array headers in milliseconds (NpzError)."""
+        from tfxflow.components.npz_example_gen.arrays import open_arrays
+        from tfxflow.components.npz_example_gen.mnist_npz import Npz
+
+        with Npz(data_uri) as npz:
+            open_arrays(npz)
+
+    def example_gen(self, data_uri: str, fingerprint: Parameter) -> BaseComponent:
+        from tfxflow.components.npz_example_gen.component import NpzExampleGen
+
+        return NpzExampleGen(path=data_uri, fingerprint=fingerprint, feature=self.FEATURE, label=self.label_key)
+
+    def feature_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shape of one row of x (from the header): what `schema infer` writes as the feature's shape."""
+        from tfxflow.components.npz_example_gen.mnist_npz import Npz
+
+        with Npz(self.data_uri()) as npz:
+            return {self.FEATURE: tuple(npz.member("x_train").shape[1:])}
+
+    def training_examples(self) -> tuple[list[bytes], str]:
+        """x_train and y_train, checked as NpzExampleGen checks them."""
+        data = self.data_uri()
+        return self._examples(data, ["train"]), f"x_train of {data}"
+
+    def new_examples(self, data: Optional[Path]) -> tuple[list[bytes], str]:
+        """The (x, y) splits of an npz like the pipeline's, whichever it holds, or rows alone (no labels)
+        under x_test, x, images or x_train."""
+        from tfxflow.pipelines.drift import DriftInputError
+
+        if data is None:
+            raise DriftInputError(f"--data: required for an {self.DESCRIBED} pipeline: an .npz like the pipeline's input")
+        return self._examples(str(data), ["train", "test"]), str(data)
+
+    def check_rows(self, path: str, rows: Member) -> None:
+        """Raises NpzError unless the array's header says rows this kind reads (any numeric ones)."""
+        from tfxflow.components.npz_example_gen.arrays import check_rows
+
+        check_rows(path, rows)
+
+    def _examples(self, path: str, splits: list[str]) -> list[bytes]:
+        import numpy as np
+
+        from tfxflow.components.npz_example_gen.arrays import array_examples, read_labels
+        from tfxflow.components.npz_example_gen.mnist_npz import SPLITS, Npz, NpzError
+
+        with Npz(path) as npz:
+            pairs = [SPLITS[split] for split in splits if set(SPLITS[split]) <= set(npz.keys)]
+            if not pairs:
+                key = next((key for key in ROW_KEYS if key in npz.keys), None)
+                if key is None or len(splits) == 1:
+                    expected = " and ".join(SPLITS[splits[0]]) if len(splits) == 1 else ", ".join(ROW_KEYS)
+                    raise NpzError(f"{path}: no {expected}; found {', '.join(npz.keys) or 'no arrays'}")
+                rows = npz.member(key)
+                self.check_rows(path, rows)
+                return array_examples(npz.read(rows), None, self.FEATURE, self.label_key)
+            records = []
+            for x_key, y_key in pairs:
+                rows = npz.member(x_key)
+                self.check_rows(path, rows)
+                labels = read_labels(npz, npz.member(y_key), rows)
+                records += array_examples(np.asarray(npz.read(rows)), labels, self.FEATURE, self.label_key)
+        return records

@@ -1,0 +1,84 @@
+"""What the default Transform and the built-in models make of each feature (components/feature_model/
+features.py): read from the schema, one rule per feature type and shape, and one line for a schema
+they cannot use."""
+import pytest
+from google.protobuf import text_format
+from tensorflow_metadata.proto.v0 import schema_pb2
+
+from tfxflow.components.feature_model.features import VOCABULARY_SIZE, Feature, SchemaPlanError, class_names, \
+    plan_features
+
+CHURN = """
+feature { name: "age" type: INT value_count { max: 1 } }
+feature { name: "income" type: FLOAT shape { dim { size: 1 } } }
+feature { name: "region" type: BYTES domain: "region" value_count { max: 1 } }
+feature { name: "city" type: BYTES shape { dim { size: 1 } } }
+feature { name: "store" type: INT int_domain { min: 1 max: 3 is_categorical: true } shape { dim { size: 1 } } }
+feature { name: "photo" type: INT int_domain { min: 0 max: 255 } shape { dim { size: 8 } dim { size: 8 } dim { size: 3 } } }
+feature { name: "series" type: FLOAT shape { dim { size: 100 } } }
+feature { name: "plan" type: BYTES domain: "plan" shape { dim { size: 1 } } }
+string_domain { name: "plan" value: "basic" value: "plus" value: "pro" }
+string_domain { name: "region" value: "east" value: "north" }
+"""
+
+
+def schema(text: str) -> schema_pb2.Schema:
+    return text_format.Parse(text, schema_pb2.Schema())
+
+
+def test_each_feature_is_planned_by_its_type_and_shape():
+    plan = plan_features(schema(CHURN), "plan", "z_score")
+    assert plan.classes == ("basic", "plus", "pro") and plan.string_label
+    assert plan.features == {
+        "age": Feature("age", "numeric", (1,), optional=True),
+        "income": Feature("income", "numeric", (1,)),
+        "region": Feature("region", "categorical", (3,), optional=True, vocabulary_size=2),
+        "city": Feature("city", "categorical", (VOCABULARY_SIZE + 1,), vocabulary_size=VOCABULARY_SIZE),
+        "store": Feature("store", "categorical", (4,), vocabulary_size=3),
+        "photo": Feature("photo", "image", (8, 8, 3), value_range=(0.0, 255.0)),
+        "series": Feature("series", "numeric", (100,)),
+    }
+
+
+def test_integer_labels_are_classes_0_to_n_minus_1_of_their_domain():
+    text = 'feature { name: "label" type: INT int_domain { min: 0 max: 9 } }'
+    assert class_names(schema(text), "label") == (tuple("0123456789"), False)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('feature { name: "y" type: INT }', "label.key: 'label' is not a feature of the schema; expected one of y"),
+    ('feature { name: "label" type: INT }', "label 'label': expected int_domain { min: 0 max: N-1 }"),
+    ('feature { name: "label" type: INT int_domain { min: 1 max: 3 } }', "label 'label': expected int_domain"),
+    ('feature { name: "label" type: FLOAT }', "label 'label': a FLOAT feature; expected INT class ids or BYTES"),
+    ('feature { name: "label" type: BYTES }', "label 'label': expected a string_domain of at least 2 class names"),
+])
+def test_a_label_whose_classes_the_schema_does_not_fix_is_refused(text, expected):
+    with pytest.raises(SchemaPlanError) as raised:
+        class_names(schema(text), "label")
+    assert str(raised.value).startswith(expected)
+
+
+LABEL = 'feature { name: "label" type: INT int_domain { min: 0 max: 1 } }\n'
+
+
+@pytest.mark.parametrize("feature, normalize, expected", [
+    ('feature { name: "tags" type: BYTES }', "z_score",
+     "feature 'tags': no fixed shape and not at most one value per example"),
+    ('feature { name: "x" type: INT shape { dim { size: 4 } dim { size: 4 } } }', "z_score",
+     "feature 'x': an image (shape 4x4) with no value range; expected int_domain or float_domain"),
+    ('feature { name: "x" type: FLOAT shape { dim { size: 1 } } }', "fixed_range",
+     "feature 'x': transform.normalize is fixed_range but the schema gives it no range"),
+    ('feature { name: "x" type: STRUCT shape { dim { size: 1 } } }', "z_score",
+     "feature 'x': type STRUCT; expected INT, FLOAT or BYTES"),
+    ('feature { name: "x" type: BYTES shape { dim { size: 3 } } }', "z_score",
+     "feature 'x': a categorical feature of shape [3]; expected one value"),
+])
+def test_a_feature_the_default_transform_cannot_encode_is_one_line(feature, normalize, expected):
+    with pytest.raises(SchemaPlanError) as raised:
+        plan_features(schema(LABEL + feature), "label", normalize)
+    assert str(raised.value).startswith(expected)
+
+
+def test_a_schema_of_only_the_label_has_nothing_to_learn_from():
+    with pytest.raises(SchemaPlanError, match="no feature besides the label 'label'"):
+        plan_features(schema(LABEL), "label", "z_score")
