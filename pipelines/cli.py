@@ -58,10 +58,14 @@ class _OneLineErrors(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=_OneLineErrors)
+@click.group(cls=_OneLineErrors, invoke_without_command=True)
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
-def main(debug: bool) -> None:
+@click.version_option(package_name="tfxflow", message="tfxflow %(version)s")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Declarative TFX pipelines: one YAML file, run locally on Beam or on Kubeflow Pipelines."""
+    if ctx.invoked_subcommand is None:  # `tfxflow` alone: what it can do, and success
+        click.echo(ctx.get_help())
 
 
 @main.command()
@@ -117,12 +121,16 @@ def predict(model_dir: Path, inputs: tuple[Path, ...], as_json: bool) -> None:
     of the model's image size (an MNIST model: npz images or 28x28 PNGs, turned upright).
 
     Every input is checked before the model loads; results are printed a batch at a time, each as the
-    likeliest class's name and its probability.
+    likeliest class's name and its probability. An input that cannot be read is reported in one line
+    and the others are still classified; then the exit code is 2.
     """
     _quiet_tensorflow()
     from tfxflow.components.npz_example_gen.mnist_npz import NpzError
     from tfxflow.pipelines import model_inputs
     from tfxflow.pipelines import predict as predicting
+
+    unusable = (model_inputs.PredictError, NpzError)
+    refused: list[str] = []
 
     def show(names: list[str], results: list[tuple[str, float]], extra: list[dict[str, Any]]) -> None:
         lines = []
@@ -131,28 +139,42 @@ def predict(model_dir: Path, inputs: tuple[Path, ...], as_json: bool) -> None:
             lines.append(json.dumps(line) if as_json else f"{name}: {label} (p={probability:.3f})")
         click.echo("\n".join(lines))
 
-    try:
-        layout = model_inputs.model_layout(model_dir)
-        if layout.mnist:
-            checked = predicting.read_inputs(list(inputs))
+    def each(items: list[Any], work: Callable[[Any], Any]) -> list[Any]:
+        """`work` on every item; an item it cannot use is reported and left out."""
+        done = []
+        for item in items:
+            try:
+                done.append(work(item))
+            except unusable as error:
+                refused.append(str(error))
+                click.echo(str(error), err=True)
+        return done
+
+    def classify_images(images: predicting.Images) -> None:
+        for batch in predicting.batches([images]):
+            results = predicting.predict(model, batch.images)
+            notices = batch.notices()
+            if notices:
+                click.echo("\n".join(f"notice: {notice}" for notice in notices), err=True)
+            show(batch.names, results, [{"digit": int(label), "inverted": bool(inverted)}
+                                        for (label, _), inverted in zip(results, batch.inverted, strict=True)])
+
+    def classify_examples(path: Path) -> None:
+        for names, records in model_inputs.examples_for(layout, path):
+            show(names, predicting.predict_records(model, records), [{}] * len(names))
+
+    layout = model_inputs.model_layout(model_dir)
+    if layout.mnist:
+        checked = each(list(inputs), lambda path: predicting.read_inputs([path])[0])
+    else:
+        checked = each(list(inputs), lambda path: model_inputs.check_input(layout, path) or path)
+    if checked:
+        try:
             model = predicting.load_model(model_dir)
-            for batch in predicting.batches(checked):
-                results = predicting.predict(model, batch.images)
-                notices = batch.notices()
-                if notices:
-                    click.echo("\n".join(f"notice: {notice}" for notice in notices), err=True)
-                show(batch.names, results, [{"digit": int(label), "inverted": bool(inverted)}
-                                            for (label, _), inverted in zip(results, batch.inverted, strict=True)])
-            return
-        for path in inputs:
-            model_inputs.check_input(layout, path)
-        model = predicting.load_model(model_dir)
-        for path in inputs:
-            for names, records in model_inputs.examples_for(layout, path):
-                show(names, predicting.predict_records(model, records), [{}] * len(names))
-    except (model_inputs.PredictError, NpzError) as error:
-        click.echo(str(error), err=True)
-        sys.exit(2)
+        except model_inputs.PredictError as error:
+            _fail(str(error))
+        each(checked, classify_images if layout.mnist else classify_examples)
+    sys.exit(2 if refused else 0)
 
 
 @main.command()
@@ -232,7 +254,7 @@ def infer(spec_file: Path, overrides: tuple[str, ...], output: Path, force: bool
 @main.command()
 @click.argument("spec_file", type=_SPEC_FILE)
 @_SET
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per run.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per run, one per line.")
 def runs(spec_file: Path, overrides: tuple[str, ...], as_json: bool) -> None:
     """List SPEC_FILE's runs from its MLMD store, newest first."""
     spec = _load(spec_file, overrides)
@@ -245,15 +267,21 @@ def runs(spec_file: Path, overrides: tuple[str, ...], as_json: bool) -> None:
     except StoreError as error:
         _fail(str(error))
     if as_json:
-        click.echo(json.dumps([record.to_json() for record in records], indent=2))
+        click.echo("\n".join(json.dumps(record.to_json()) for record in records))
         return
     if not records:
         click.echo(f"no runs of {spec.name} in {spec.run.root}")
+        return
+    rows = [("started", "status", "accuracy", "blessed", "pushed", "served", "drift")]
     for r in records:
-        accuracy = f"{r.accuracy:.4f}" if r.accuracy is not None else "-"
-        blessed = {True: "blessed", False: "not blessed", None: "-"}[r.blessed]
-        click.echo(f"{r.run_id}  {r.started}  {r.status:<10}  accuracy {accuracy}  {blessed:<11}  "
-                   f"pushed {r.pushed_version or '-'}  {'served' if r.served else '-':<6}  drift: {r.drift or '-'}")
+        pushed = "(cached)" if r.cached and r.pushed_version else r.pushed_version or "-"
+        rows.append((r.started.replace("T", " "), "cached" if r.cached else r.status,
+                     f"{r.accuracy:.4f}" if r.accuracy is not None else "-",
+                     {True: "yes", False: "no", None: "-"}[r.blessed], pushed, "served" if r.served else "-",
+                     r.drift or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
 
 
 def _quiet_tensorflow() -> None:

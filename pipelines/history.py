@@ -24,11 +24,13 @@ _DONE = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CAC
 @dataclass
 class RunRecord:
     """One run: `status` is succeeded (its Pusher finished), failed, or incomplete (stopped or running);
+    `cached` whether it executed nothing (every component from cache: its push is an earlier run's);
     `served` whether its model is the one served now."""
 
     run_id: str
     started: str
     status: str
+    cached: bool
     accuracy: Optional[float]
     blessed: Optional[bool]
     pushed_version: Optional[str]
@@ -69,6 +71,8 @@ def _record(
         run_id=run.name,
         started=datetime.datetime.fromtimestamp(run.create_time_since_epoch / 1000).isoformat(timespec="seconds"),
         status="failed" if failed else "succeeded" if any(nodes[e] == "Pusher" for e in done) else "incomplete",
+        cached=bool(done) and all(e.last_known_state == metadata_store_pb2.Execution.CACHED
+                                  for e in executions if e.id in done),
         accuracy=candidate_metrics(evaluation.uri).get("accuracy") if evaluation else None,
         blessed=blessing.custom_properties["blessed"].int_value == 1 if blessing else None,
         pushed_version=_pushed_version(pushed),

@@ -145,7 +145,7 @@ def predict_records(signature, records: list[bytes], what: str = "these examples
     probabilities = outputs["probabilities"].numpy()
     names = ([name.decode() for name in outputs["class"].numpy()] if "class" in outputs
              else [str(row.argmax()) for row in probabilities])
-    return [(name, float(row.max())) for name, row in zip(names, probabilities)]
+    return [(name, float(row.max())) for name, row in zip(names, probabilities, strict=True)]
 
 
 def _joined(pieces: list[tuple[list[str], np.ndarray, np.ndarray]]) -> Batch:

@@ -203,20 +203,14 @@ class IngestSettings(Section):
     def schema_problem(self, schema: schema_pb2.Schema, spec: PipelineSpec) -> Optional[str]:
         """What makes `schema` unusable for the kind's code with `spec`'s settings (one line), if anything.
         The default, for MODEL_PACKAGE feature_model: every feature has an encoding and the model fits."""
-        from tfxflow.components.feature_model.features import SchemaPlanError, plan_features
+        from tfxflow.components.feature_model.features import SchemaPlanError, model_problem, plan_features
 
         if spec.transform.preprocessing_fn or self.MODELS:
             return None  # the user's preprocessing_fn, or a preset's own, decides what it takes
         try:
-            plan = plan_features(schema, spec.label.key, spec.transform.normalize)
+            return model_problem(plan_features(schema, spec.label.key, spec.transform.normalize), spec.trainer.model)
         except SchemaPlanError as error:
             return str(error)
-        needs = {"cnn": ("image", "an image feature (shape H x W or H x W x C)"),
-                 "conv": ("vector", "a vector feature (shape [n], n > 1)")}.get(spec.trainer.model)
-        kinds = {"vector" if f.kind == "numeric" and f.shape[0] > 1 else f.kind for f in plan.features.values()}
-        if needs and needs[0] not in kinds:
-            return f"trainer.model: {spec.trainer.model} needs {needs[1]}; the schema has none"
-        return None
 
     def cluster_problems(self) -> list[str]:
         """`key: problem` for each setting a Kubeflow cluster cannot use (local paths are found for you)."""

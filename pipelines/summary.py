@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any, Optional
 
 import ml_metadata as mlmd
@@ -147,8 +147,8 @@ def candidate_metrics(evaluation_uri: str, classes: Sequence[str] = ()) -> dict[
             metrics["examples"] = int(values.get("example_count", 0))
         elif "sparse_categorical_accuracy" in values:
             per_class[keys[0].int64_value] = values["sparse_categorical_accuracy"]
-    metrics["per_class_accuracy"] = {
-        classes[label] if 0 <= label < len(classes) else str(label): value for label, value in sorted(per_class.items())}
+    metrics["per_class_accuracy"] = {classes[label] if 0 <= label < len(classes) else str(label): value
+                                     for label, value in sorted(per_class.items())}
     return metrics
 
 

@@ -20,3 +20,10 @@ def test_unexpected_error_is_one_line_and_debug_shows_it_whole(tmp_path):
                                      "(tfxflow --debug ... shows the traceback)")
     debug = CliRunner().invoke(main, ["--debug", *args])
     assert isinstance(debug.exception, NotADirectoryError)  # raised, so the traceback is printed
+
+
+def test_the_command_alone_prints_its_help_and_version_answers():
+    alone = CliRunner().invoke(main, [])
+    assert alone.exit_code == 0 and "Commands:" in alone.stdout and "run " in alone.stdout
+    version = CliRunner().invoke(main, ["--version"])
+    assert version.exit_code == 0 and version.stdout.strip().startswith("tfxflow 0.")

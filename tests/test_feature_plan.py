@@ -14,7 +14,8 @@ feature { name: "income" type: FLOAT shape { dim { size: 1 } } }
 feature { name: "region" type: BYTES domain: "region" value_count { max: 1 } }
 feature { name: "city" type: BYTES shape { dim { size: 1 } } }
 feature { name: "store" type: INT int_domain { min: 1 max: 3 is_categorical: true } shape { dim { size: 1 } } }
-feature { name: "photo" type: INT int_domain { min: 0 max: 255 } shape { dim { size: 8 } dim { size: 8 } dim { size: 3 } } }
+feature { name: "photo" type: INT int_domain { min: 0 max: 255 }
+          shape { dim { size: 8 } dim { size: 8 } dim { size: 3 } } }
 feature { name: "series" type: FLOAT shape { dim { size: 100 } } }
 feature { name: "plan" type: BYTES domain: "plan" shape { dim { size: 1 } } }
 string_domain { name: "plan" value: "basic" value: "plus" value: "pro" }

@@ -125,4 +125,5 @@ def test_unset_path_without_network_says_to_pass_ingest_path(tmp_path, monkeypat
         keras_mnist(origin="http://127.0.0.1:9/mnist.npz")  # nothing listens on the discard port
     message = str(raised.value)
     assert message.startswith("ingest.path: not set, and MNIST could not be fetched from http://127.0.0.1:9/")
-    assert message.endswith("pass ingest.path=FILE with a local mnist.npz") and "\n" not in message
+    assert message.endswith("pass --set ingest.path=FILE (or set ingest.path in the pipeline file) with a local "
+                            "mnist.npz") and "\n" not in message

@@ -161,7 +161,7 @@ def test_bad_file_is_refused_before_any_component_and_writes_nothing(retraining,
 def test_runs_lists_every_run_newest_first_and_marks_the_served_one(retraining):
     done = tfxflow("runs", "pipelines/mnist.yaml", "--set", f"run.root={retraining.root}", "--json")
     assert done.returncode == 0, done.stderr
-    runs = json.loads(done.stdout)
+    runs = [json.loads(line) for line in done.stdout.splitlines()]  # one object per line
     assert [r["status"] for r in runs] == ["succeeded", "failed", "succeeded", "succeeded", "succeeded"]
     assert [r["run_id"] for r in runs] == sorted((r["run_id"] for r in runs), reverse=True)
     warned, stopped, new_data, unchanged, first = runs  # the refused bad file never became a run
@@ -173,6 +173,10 @@ def test_runs_lists_every_run_newest_first_and_marks_the_served_one(retraining):
     assert stopped["accuracy"] is None and stopped["pushed_version"] is None
     newest = max((p.name for p in (retraining.root / "serving").iterdir()), key=int)
     assert {r["pushed_version"] for r in runs if r["served"]} == {newest}
+    assert [r["cached"] for r in runs] == [False, False, False, True, False]  # the unchanged rerun executed nothing
+    table = tfxflow("runs", "pipelines/mnist.yaml", "--set", f"run.root={retraining.root}").stdout.splitlines()
+    assert table[0].split() == ["started", "status", "accuracy", "blessed", "pushed", "served", "drift"]
+    assert table[4].split()[2:3] + table[4].split()[5:6] == ["cached", "(cached)"]  # not read as a new push
 
 
 def _blessing(root: Path, run_id: str) -> metadata_store_pb2.Artifact:

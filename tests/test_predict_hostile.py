@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from test_npz_hostile import claiming, float64_zeros, measured, mnist_like, npy, patched
 
+from test_npz_stream import mean_digit_model  # noqa: F401 (a fixture)
 from tfxflow.pipelines.cli import main
 
 pytestmark = pytest.mark.faults
@@ -65,8 +66,17 @@ def test_directories_that_are_not_pushed_models(tmp_path, images):
 
 @pytest.mark.e2e
 def test_a_baker_model_is_not_an_mnist_classifier(baker_first_run, images):
-    assert predict(baker_first_run[1]["pushed_model"], images).startswith(
-        "the model does not classify MNIST images (Name: <unknown>, Feature: x")
+    assert predict(baker_first_run[1]["pushed_model"], images) == (
+        f"{images}: x_test: rows of shape (28, 28); expected 100 values (the model's x, shape [100])")
+
+
+def test_one_unusable_input_is_reported_and_the_others_are_classified(tmp_path, images, mean_digit_model):  # noqa: F811
+    bad = tmp_path / "notes.png"
+    bad.write_bytes(b"hello")
+    result = CliRunner().invoke(main, ["predict", "--model", mean_digit_model, "--input", str(images),
+                                       "--input", str(bad), "--input", str(images)])
+    assert result.exit_code == 2 and result.stderr.strip().startswith(f"{bad}: not an image")
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [f"{images}[0]", f"{images}[1]"] * 2
 
 
 def zeros_png(path: Path, width: int, height: int, mode: str) -> Path:

@@ -53,7 +53,8 @@ def test_a_users_kind_by_import_path_validates_its_own_keys(user_project):
 
 
 @pytest.mark.parametrize("kind, expected", [
-    ("parquet", "'parquet': no ingest kind of that name; expected one of baker, csv, mnist, npz, tfrecord, or package.module:Name"),
+    ("parquet", "'parquet': no ingest kind of that name; expected one of baker, csv, mnist, npz, tfrecord, "
+                "or package.module:Name"),
     ("my_data.kinds:Nope", "'my_data.kinds:Nope': my_data.kinds has no 'Nope'"),
     ("my_data.kinds:NotAKind", "'my_data.kinds:NotAKind' is not an ingest kind: expected a subclass of IngestSettings"),
     ("my_data.broken:X", "'my_data.broken:X': cannot import my_data.broken (invalid syntax"),

@@ -44,7 +44,8 @@ def test_overrides_set_dotted_keys_as_yaml_values(write_spec):
         ("trainer.dropout=0.5", "--set trainer.dropout: unknown key"),
         ("schema_file=missing.pbtxt", "--set schema_file: expected an existing schema file, missing.pbtxt is not one"),
         ("ingest.kind=parquet", "--set ingest.kind: 'parquet': no ingest kind of that name; expected one of baker, "
-                                "csv, mnist, npz, tfrecord, or package.module:Name importable from the working directory"),
+                                "csv, mnist, npz, tfrecord, or package.module:Name importable from the working "
+                                "directory"),
         ("name=../escape", "--set name: '../escape' is not a valid pipeline name; expected lowercase letters"),
     ],
 )

@@ -180,3 +180,18 @@ def test_predict_reads_each_input_as_the_models_features(tmp_path):
         check_input(Layout({"v": ("FLOAT", (3,))}), npz)
     with pytest.raises(PredictError, match=r"not an input predict reads; expected .csv, .npz, TFRecords"):
         list(examples_for(layout, tmp_path / "notes.txt"))
+
+
+def test_the_code_a_pipeline_runs_is_the_users_where_named(project):
+    from tfxflow.pipelines.build import model_functions
+
+    (project / "my_code.py").write_text("def run_fn(fn_args):\n    pass\n\ndef prep(inputs, custom_config):\n"
+                                        "    return inputs\n")
+    defaults = model_functions(load_spec(pipeline(project, "{kind: csv, path: data/rows.csv}")))
+    assert defaults == {"preprocessing_fn": "tfxflow.components.feature_model.preprocessing.preprocessing_fn",
+                        "run_fn": "tfxflow.components.feature_model.model.run_fn",
+                        "model_fn": "tfxflow.components.feature_model.model:mlp"}  # a registered model's module
+    own = model_functions(load_spec(pipeline(project, "{kind: csv, path: data/rows.csv}", "label: {key: plan}\n"
+                                             "transform: {preprocessing_fn: 'my_code:prep'}\n"
+                                             "trainer: {run_fn: 'my_code:run_fn'}\n")))
+    assert own["preprocessing_fn"] == "my_code.prep" and own["run_fn"] == "my_code.run_fn"

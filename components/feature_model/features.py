@@ -24,6 +24,9 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 # Categorical values kept per feature when the schema gives no domain; the rest share one id.
 VOCABULARY_SIZE = 100
 IMAGE_RANKS = (2, 3)
+# What the built-in models of model.py need among the features, in words.
+MODEL_NEEDS = {"cnn": ("image", "an image feature (shape H x W or H x W x C)"),
+               "conv": ("vector", "a vector feature (shape [n], n > 1)")}
 
 Kind = Literal["numeric", "categorical", "image"]
 
@@ -108,6 +111,18 @@ def plan_features(schema: schema_pb2.Schema, label: str, normalize: str) -> Feat
     if not features:
         raise SchemaPlanError(f"the schema has no feature besides the label {label!r}; expected at least one input")
     return FeaturePlan(label, classes, string_label, features)
+
+
+def model_problem(plan: FeaturePlan, model: str) -> Optional[str]:
+    """Why the built-in `model` cannot learn from the plan's features (one line), if it cannot.
+
+        model_problem(plan, "cnn")   # "trainer.model: cnn needs an image feature ...; the schema has none"
+    """
+    needs = MODEL_NEEDS.get(model)
+    kinds = {"vector" if f.kind == "numeric" and f.shape[0] > 1 else f.kind for f in plan.features.values()}
+    if needs and needs[0] not in kinds:
+        return f"trainer.model: {model} needs {needs[1]}; the schema has none"
+    return None
 
 
 def _plan(schema: schema_pb2.Schema, feature: schema_pb2.Feature, normalize: str) -> Feature:

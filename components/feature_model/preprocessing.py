@@ -22,8 +22,9 @@ from tfxflow.components.normalization import normalize
 
 def preprocessing_fn(inputs: dict[str, Any], custom_config: dict[str, Any]) -> dict[str, tf.Tensor]:
     """The transformed features and the label's class ids."""
-    plan = plan_features(read_schema(custom_config["schema_path"]), custom_config["label"], custom_config["normalize"])
-    outputs = {name: encode(inputs[name], feature, custom_config["normalize"]) for name, feature in plan.features.items()}
+    method = custom_config["normalize"]
+    plan = plan_features(read_schema(custom_config["schema_path"]), custom_config["label"], method)
+    outputs = {name: encode(inputs[name], feature, method) for name, feature in plan.features.items()}
     outputs[plan.label] = class_ids(inputs[plan.label], plan)
     return outputs
 

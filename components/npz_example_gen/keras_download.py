@@ -24,5 +24,5 @@ def keras_mnist(origin: str = ORIGIN) -> str:
         reason = " ".join(str(error).split())[:200]
         raise NpzError(
             f"ingest.path: not set, and MNIST could not be fetched from {origin} ({reason}); "
-            "pass ingest.path=FILE with a local mnist.npz"
+            "pass --set ingest.path=FILE (or set ingest.path in the pipeline file) with a local mnist.npz"
         ) from None

@@ -66,7 +66,8 @@ class NpzIngest(IngestSettings):
         from tfxflow.pipelines.drift import DriftInputError
 
         if data is None:
-            raise DriftInputError(f"--data: required for an {self.DESCRIBED} pipeline: an .npz like the pipeline's input")
+            raise DriftInputError(
+                f"--data: required for an {self.DESCRIBED} pipeline: an .npz like the pipeline's input")
         return self._examples(str(data), ["train", "test"]), str(data)
 
     def check_rows(self, path: str, rows: Member) -> None:
