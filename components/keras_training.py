@@ -12,6 +12,7 @@ probability and the likeliest class's name; `transform_features` (for TFMA) and 
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from tfx_bsl.public import tfxio
 
 from tfxflow.components.feature_model.features import class_names, read_schema
 from tfxflow.components.training_plots import plot_learning_curve
+from tfxflow.pipelines.progress import PROGRESS_LOGGER, epoch_line
 from tfxflow.pipelines.registry import MODELS
 
 # Rows read per batch from the TFRecords before tf.data re-batches for training.
@@ -34,6 +36,11 @@ _READ_BATCH = 1024
 # Batches run per call into the TF graph. Same batches, same updates; it only removes per-step
 # Python overhead, which dominates small models (MNIST's MLP: 5 epochs in 17 s instead of 23 s).
 STEPS_PER_EXECUTION = 64
+# Beside the TensorBoard logs, for the run's report: the metrics per epoch, and the exported model's
+# predictions on the first eval examples with their raw features.
+HISTORY_FILE = "history.json"
+SAMPLES_FILE = "samples.json"
+SAMPLES = 16
 # The features the model reads (its schema without the label), beside the SavedModel where TF
 # Serving ignores it: `tfxflow predict` builds examples of other inputs from it.
 INPUT_SCHEMA = "assets.extra/input_schema.pbtxt"
@@ -102,7 +109,7 @@ def train_and_export(
         train,
         validation_data=evaluation,
         epochs=config["epochs"],
-        callbacks=[tf.keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir)],
+        callbacks=[tf.keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir), _EpochLog(config["epochs"])],
         verbose=0,
     )
     logging.info("Trained %d epochs in %.1f s.", config["epochs"], time.perf_counter() - started)
@@ -112,8 +119,30 @@ def train_and_export(
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
     _write_input_schema(schema, label, f"{fn_args.serving_model_dir}/{INPUT_SCHEMA}")
     logging.info("Exported the serving model in %.1f s.", time.perf_counter() - started)
-    plot_learning_curve(history.history, Path(fn_args.model_run_dir) / "learning_curve.png")
+    run_dir = Path(fn_args.model_run_dir)
+    plot_learning_curve(history.history, run_dir / "learning_curve.png")
+    (run_dir / HISTORY_FILE).write_text(json.dumps({key: [float(v) for v in values]
+                                                    for key, values in history.history.items()}))
+    write_samples(fn_args.eval_files, signatures["serving_default"], transform_output, label, classes,
+                  run_dir / SAMPLES_FILE)
     return model, evaluation
+
+
+class _EpochLog(tf.keras.callbacks.Callback):
+    """Logs each finished epoch to the `tfxflow.progress` logger: a line, and the numbers as `epoch`."""
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        self.epochs, self.started = epochs, 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        logs = logs or {}
+        numbers = {"epoch": epoch + 1, "epochs": self.epochs, "seconds": round(time.perf_counter() - self.started, 2),
+                   **{key: float(logs[key]) for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in logs}}
+        logging.getLogger(PROGRESS_LOGGER).info(epoch_line(numbers), extra={"epoch": numbers})
 
 
 def _dataset(
@@ -145,6 +174,44 @@ def _dataset(
     if shuffle:
         dataset = dataset.shuffle(10_000, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def write_samples(eval_files: list[str], serve: Any, transform_output: tft.TFTransformOutput, label: str,
+                  classes: tuple[str, ...], path: Path) -> None:
+    """The exported signature's predictions on the first SAMPLES eval examples, with each one's true class
+    and a short form of its raw features, as JSON."""
+    files = sorted(name for pattern in eval_files for name in tf.io.gfile.glob(pattern))
+    serialized = tf.stack(list(tf.data.TFRecordDataset(files, compression_type="GZIP").take(SAMPLES)))
+    raw = tf.io.parse_example(serialized, transform_output.raw_feature_spec())
+    outputs = serve(serialized)
+    samples = []
+    for i, (probabilities, predicted) in enumerate(zip(outputs["probabilities"].numpy(), outputs["class"].numpy(),
+                                                       strict=True)):
+        true = _values(raw[label], i)
+        samples.append({"true": str(true[0]) if true else "", "predicted": predicted.decode(),
+                        "probability": round(float(probabilities.max()), 4),
+                        "features": {name: _short(_values(value, i)) for name, value in raw.items() if name != label}})
+    for sample in samples:  # integer labels are class ids; string labels are their names already
+        if sample["true"].lstrip("-").isdigit() and int(sample["true"]) < len(classes):
+            sample["true"] = classes[int(sample["true"])]
+    path.write_text(json.dumps(samples))
+
+
+def _values(tensor: Any, row: int) -> list[Any]:
+    """One example's values of a parsed feature (none where a VarLen feature is missing)."""
+    if isinstance(tensor, tf.SparseTensor):
+        values = tf.boolean_mask(tensor.values, tensor.indices[:, 0] == row).numpy().tolist()
+    else:
+        values = tensor[row].numpy().ravel().tolist()
+    return [value.decode("utf-8", "replace") if isinstance(value, bytes) else value for value in values]
+
+
+def _short(values: list[Any]) -> str:
+    """A feature's values as a person reads them: all of a few, the first 4 of many, or "missing"."""
+    if not values:
+        return "missing"
+    shown = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in values[:4]]
+    return ", ".join(shown) + (f", ... ({len(values)} values)" if len(values) > 4 else "")
 
 
 def _write_input_schema(schema: schema_pb2.Schema, label: str, path: str) -> None:

@@ -208,6 +208,7 @@ def eval_config(spec: PipelineSpec) -> tfma.EvalConfig:
                         ],
                     ),
                     tfma.MetricConfig(class_name="ExampleCount"),
+                    tfma.MetricConfig(class_name="MultiClassConfusionMatrixPlot"),  # for the run's report
                 ]
             )
         ],

@@ -34,7 +34,6 @@ from tfxflow.pipelines.spec import PipelineSpec  # noqa: E402
 
 if TYPE_CHECKING:
     from tfxflow.pipelines.kfp_client import KfpClient, PipelineVersion, Target
-    from tfxflow.pipelines.summary import ComponentReport  # imports TFMA: not at start-up
 
 _SPEC_FILE = click.Path(dir_okay=False, path_type=Path)
 _SET = click.option(
@@ -84,20 +83,18 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
     from tfxflow.pipelines.metadata_store import StoreError
     from tfxflow.pipelines.run import run_pipeline  # imports TensorFlow: only once the spec is known to be good
 
-    def on_start(name: str) -> None:
-        click.echo(f"{name:<26} started", err=True)
-
-    def on_end(report: ComponentReport) -> None:
-        click.echo(f"{report.name:<26} {report.state:<7} {report.seconds:6.1f} s", err=True)
-
     from tfxflow.pipelines.interrupts import exit_130_on_ctrl_c
+    from tfxflow.pipelines.progress import PROGRESS_LOGGER, EpochLogHandler, RunProgress
     from tfxflow.pipelines.run_lock import exclusive_run
 
     interrupted = (f"interrupted: the run stopped; run the same command to resume (finished components are "
                    f"reused). Logs: {log_file}")
+    progress = RunProgress()
+    logging.getLogger(PROGRESS_LOGGER).addHandler(EpochLogHandler(progress))
     try:
-        with exit_130_on_ctrl_c(interrupted), exclusive_run(spec.run.root, functools.partial(click.echo, err=True)):
-            summary = run_pipeline(spec, on_start, on_end, started=_STARTED)
+        with exit_130_on_ctrl_c(interrupted), exclusive_run(spec.run.root, functools.partial(click.echo, err=True)), \
+                progress:
+            summary = run_pipeline(spec, progress.started, progress.ended, started=_STARTED)
     except (NpzError, InputError, StoreError, UnknownName) as error:  # unreadable input, user code or MLMD store
         click.echo(str(error), err=True)
         sys.exit(2)

@@ -1,6 +1,9 @@
 """`tfxflow runs`: a pipeline's runs as recorded in its MLMD store, newest first.
 
     for run in list_runs(spec): print(run.run_id, run.status, run.accuracy, run.served, run.drift)
+
+Everything is read from MLMD and the serving directory's records, without importing TensorFlow,
+TFX or TFMA (the Evaluator records what it measured on its blessing: served_model_evaluator/metrics.py).
 """
 from __future__ import annotations
 
@@ -10,13 +13,12 @@ from typing import Any, Optional
 
 import ml_metadata as mlmd
 from ml_metadata.proto import metadata_store_pb2
-from tfx.orchestration import metadata
 
 from tfxflow.components.atomic_pusher.versions import newest_version
-from tfxflow.components.drift_gate.executor import DRIFT_KEY
+from tfxflow.components.drift_gate import DRIFT_KEY
+from tfxflow.components.served_model_evaluator.metrics import recorded
 from tfxflow.pipelines.metadata_store import check_store
 from tfxflow.pipelines.spec import PipelineSpec, location_text
-from tfxflow.pipelines.summary import candidate_metrics
 
 _DONE = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED)
 
@@ -50,7 +52,9 @@ def list_runs(spec: PipelineSpec) -> list[RunRecord]:
     if not path.is_file():
         return []
     check_store(path)
-    store = mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(str(path)))
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri, config.sqlite.connection_mode = str(path), config.sqlite.READONLY
+    store = mlmd.MetadataStore(config)
     nodes = _node_of_execution(store, spec.name)
     served = newest_version(location_text(spec.pusher.serving_dir))
     served_model = served.record.model if served is not None and served.record is not None else None
@@ -73,7 +77,7 @@ def _record(
         status="failed" if failed else "succeeded" if any(nodes[e] == "Pusher" for e in done) else "incomplete",
         cached=bool(done) and all(e.last_known_state == metadata_store_pb2.Execution.CACHED
                                   for e in executions if e.id in done),
-        accuracy=candidate_metrics(evaluation.uri).get("accuracy") if evaluation else None,
+        accuracy=(recorded(blessing, evaluation.uri if evaluation else None) or {}).get("accuracy"),
         blessed=blessing.custom_properties["blessed"].int_value == 1 if blessing else None,
         pushed_version=_pushed_version(pushed),
         served=model is not None and model.uri == served_model,

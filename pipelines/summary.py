@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 import ml_metadata as mlmd
-import tensorflow_model_analysis as tfma
 from ml_metadata.proto import metadata_store_pb2
 
 from tfxflow.components.atomic_pusher.versions import newest_version
-from tfxflow.components.drift_gate.executor import DRIFT_KEY
+from tfxflow.components.drift_gate import DRIFT_KEY
+from tfxflow.components.served_model_evaluator.metrics import recorded
 from tfxflow.pipelines.spec import PipelineSpec, location_text
 
 
@@ -122,51 +122,25 @@ def summarize(
         summary.plots = sorted(str(path) for path in Path(model_run.uri).glob("*.png"))
         summary.tensorboard = model_run.uri
     evaluation = outputs.get("ModelEvaluation")
-    if evaluation is not None:
-        summary.metrics = candidate_metrics(evaluation.uri, _classes(spec))
+    outcome = recorded(outputs.get("ModelBlessing"), evaluation.uri if evaluation else None)
+    if outcome is not None:
+        summary.metrics = candidate_metrics(outcome, _classes(spec))
         if not summary.blessed:
             summary.notes.append("not pushed: the Evaluator did not bless the model:")
-            summary.notes += [f"  {reason}" for reason in failed_thresholds(evaluation.uri)]
+            summary.notes += [f"  {reason}" for reason in outcome["failed_thresholds"] or
+                              ["no metric failed; see the Evaluator's validation result"]]
     return summary
 
 
-def candidate_metrics(evaluation_uri: str, classes: Sequence[str] = ()) -> dict[str, Any]:
-    """The candidate model's accuracy and example count on the eval split, and its accuracy per class
-    (by name: `classes[id]`, or the id), in class-id order."""
-    metrics: dict[str, Any] = {"per_class_accuracy": {}}
-    per_class: dict[int, float] = {}
-    for metrics_for_slice in tfma.load_metrics(evaluation_uri):
-        values = {
-            item.key.name: round(item.value.double_value.value, 6)
-            for item in metrics_for_slice.metric_keys_and_values
-            if not item.key.is_diff and item.key.model_name in ("", "candidate")
-        }
-        keys = metrics_for_slice.slice_key.single_slice_keys
-        if not keys:
-            metrics["accuracy"] = values.get("sparse_categorical_accuracy")
-            metrics["examples"] = int(values.get("example_count", 0))
-        elif "sparse_categorical_accuracy" in values:
-            per_class[keys[0].int64_value] = values["sparse_categorical_accuracy"]
-    metrics["per_class_accuracy"] = {classes[label] if 0 <= label < len(classes) else str(label): value
-                                     for label, value in sorted(per_class.items())}
-    return metrics
+def candidate_metrics(outcome: dict[str, Any], classes: Sequence[str] = ()) -> dict[str, Any]:
+    """The Evaluator's outcome (served_model_evaluator/metrics.py) as the summary's metrics: accuracy,
+    example count, and accuracy per class by name (`classes[id]`, or the id), in class-id order."""
+    def name(label: str) -> str:
+        return classes[int(label)] if 0 <= int(label) < len(classes) else label
 
-
-def failed_thresholds(evaluation_uri: str) -> list[str]:
-    """One line per threshold the candidate missed, e.g. accuracy below the minimum."""
-    result = tfma.load_validation_result(evaluation_uri)
-    reasons = []
-    for per_slice in result.metric_validations_per_slice:
-        for failure in per_slice.failures:
-            name, value = failure.metric_key.name, failure.metric_value.double_value.value
-            threshold = failure.metric_threshold
-            if failure.metric_key.is_diff:
-                allowed = threshold.change_threshold.absolute.value
-                reasons.append(f"{name} changed by {value:+.4f} against the served model; allowed: {allowed:+.4f}")
-            else:
-                bound = threshold.value_threshold.lower_bound.value
-                reasons.append(f"{name} {value:.4f} is below the minimum {bound:.4f}")
-    return reasons or ["no metric failed; see the Evaluator's validation result"]
+    per_class = sorted(outcome.get("per_class_accuracy", {}).items(), key=lambda item: int(item[0]))
+    return {"accuracy": outcome.get("accuracy"), "examples": outcome.get("examples", 0),
+            "per_class_accuracy": {name(label): value for label, value in per_class}}
 
 
 def drift_result(artifacts: list[metadata_store_pb2.Artifact]) -> Optional[str]:

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Optional
 
-from tfx.dsl.io import fileio
 
 EXTRA_DIR = "assets.extra"
 RECORD_FILE = "tfxflow.json"
@@ -51,11 +50,33 @@ class ServedVersion:
         return os.path.join(self.path, EXTRA_DIR, STATISTICS_FILE)
 
 
+class _LocalFiles:
+    """The part of tfx.dsl.io.fileio used here, for local paths: reading a local serving directory
+    (`tfxflow runs`) then needs no TensorFlow."""
+
+    exists, isdir, listdir = staticmethod(os.path.exists), staticmethod(os.path.isdir), staticmethod(os.listdir)
+    open = staticmethod(open)  # noqa: A003
+
+    @staticmethod
+    def makedirs(path: str) -> None:
+        os.makedirs(path, exist_ok=True)
+
+
+def _files(path: str):  # -> fileio or _LocalFiles
+    """tf.io.gfile (through TFX's fileio) for URIs such as gs://; plain files for local paths."""
+    if "://" not in path:
+        return _LocalFiles
+    from tfx.dsl.io import fileio
+
+    return fileio
+
+
 def version_numbers(serving_dir: str) -> list[int]:
     """The numbered version directories, oldest first (none if the directory does not exist)."""
-    if not fileio.isdir(serving_dir):
+    files = _files(serving_dir)
+    if not files.isdir(serving_dir):
         return []
-    return sorted(int(name.rstrip("/")) for name in fileio.listdir(serving_dir) if name.rstrip("/").isdigit())
+    return sorted(int(name.rstrip("/")) for name in files.listdir(serving_dir) if name.rstrip("/").isdigit())
 
 
 def served_versions(serving_dir: str) -> Iterator[ServedVersion]:
@@ -72,9 +93,10 @@ def newest_version(serving_dir: str) -> Optional[ServedVersion]:
 
 def read_record(version_path: str) -> Optional[Record]:
     path = os.path.join(version_path, EXTRA_DIR, RECORD_FILE)
-    if not fileio.exists(path):
+    files = _files(path)
+    if not files.exists(path):
         return None
-    with fileio.open(path, "r") as stream:
+    with files.open(path, "r") as stream:
         text = stream.read()
     try:
         fields = json.loads(text)
@@ -86,9 +108,10 @@ def read_record(version_path: str) -> Optional[Record]:
 def write_extras(version_path: str, record: Record, statistics: Optional[bytes]) -> None:
     """Writes the record (and the training statistics) into a version being staged."""
     extra = os.path.join(version_path, EXTRA_DIR)
-    fileio.makedirs(extra)
-    with fileio.open(os.path.join(extra, RECORD_FILE), "w") as stream:
+    files = _files(extra)
+    files.makedirs(extra)
+    with files.open(os.path.join(extra, RECORD_FILE), "w") as stream:
         stream.write(json.dumps(asdict(record), indent=2))
     if statistics is not None:
-        with fileio.open(os.path.join(extra, STATISTICS_FILE), "wb") as stream:
+        with files.open(os.path.join(extra, STATISTICS_FILE), "wb") as stream:
             stream.write(statistics)

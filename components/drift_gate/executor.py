@@ -13,12 +13,12 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from tfxflow.components.atomic_pusher.versions import ServedVersion
+from tfxflow.components.drift_gate import DRIFT_KEY
 from tfxflow.components.drift_gate.drift import Statistics, compare
 
 STATISTICS_KEY = "statistics"
 SCHEMA_KEY = "schema"
 BASELINE_KEY = "baseline"
-DRIFT_KEY = "drift"
 FAIL_ON_DRIFT_KEY = "fail_on_drift"
 REPORT_FILE = "drift.json"
 SPLIT = "train"

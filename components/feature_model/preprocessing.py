@@ -58,7 +58,7 @@ def _dense(values: tf.Tensor | tf.SparseTensor, missing: Any) -> tf.Tensor:
 
 def _imputed(values: tf.SparseTensor) -> tf.Tensor:
     """A feature that may be missing, as (batch, 1) floats with the training mean where it is."""
-    numbers = tf.SparseTensor(values.indices, tf.cast(values.values, tf.float32), values.dense_shape)
-    mean = tft.mean(numbers)
+    numbers = tf.SparseTensor(values.indices, tf.cast(values.values, tf.float64), values.dense_shape)
+    mean = tft.mean(numbers)  # summed in float64, as normalization.py explains
     dense = tft.sparse_tensor_to_dense_with_shape(numbers, [None, 1], default_value=float("nan"))
-    return tf.where(tf.math.is_nan(dense), mean, dense)
+    return tf.cast(tf.where(tf.math.is_nan(dense), mean, dense), tf.float32)

@@ -1,4 +1,5 @@
-"""Executor of ServedModelEvaluator: TFX's Evaluator, with the served version as `baseline_model`.
+"""Executor of ServedModelEvaluator: TFX's Evaluator, with the served version as `baseline_model`, and
+what it measured recorded on its blessing (metrics.py).
 
 TFX's Evaluator reads a Model artifact's SavedModel from `<uri>/Format-Serving`; a served version is
 a SavedModel directory itself, so a copy of it is staged as a Model in the executor's temporary
@@ -14,6 +15,8 @@ from tfx.components.evaluator import constants
 from tfx.components.evaluator import executor as evaluator
 from tfx.types import artifact_utils, standard_artifacts, standard_component_specs
 from tfx.utils import io_utils, path_constants
+
+from tfxflow.components.served_model_evaluator.metrics import evaluation_outcome, record
 
 SERVED_BASELINE_KEY = "served_baseline"
 
@@ -32,6 +35,8 @@ class Executor(evaluator.Executor):
             input_dict = {**input_dict, standard_component_specs.BASELINE_MODEL_KEY: [self._staged(served)]}
         super().Do(input_dict, output_dict, exec_properties)
         blessing = artifact_utils.get_single_instance(output_dict[standard_component_specs.BLESSING_KEY])
+        evaluation = artifact_utils.get_single_instance(output_dict[standard_component_specs.EVALUATION_KEY])
+        record(blessing, evaluation_outcome(evaluation.uri))
         properties = blessing.mlmd_artifact.custom_properties
         if constants.ARTIFACT_PROPERTY_BASELINE_MODEL_ID_KEY in properties:
             # Name the served version, not the staged copy; it has no MLMD id (0 here) for KFP's

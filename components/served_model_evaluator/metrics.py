@@ -1,0 +1,83 @@
+"""What the Evaluator measured, as plain values: recorded on its blessing by the executor, so reading
+a run back (`tfxflow runs`, the summary, the report) needs neither TFMA nor TensorFlow.
+
+    outcome = evaluation_outcome(evaluation_uri)     # in the executor (TFMA): accuracy, per class, failures
+    record(blessing, outcome)                        # as custom properties of the ModelBlessing
+    outcome = recorded(blessing_mlmd_artifact)       # reading back: the same dict, from MLMD alone
+
+`accuracy` and `examples` are overall, `per_class_accuracy` maps each class id (a string) to its
+accuracy, `confusion_matrix` holds `[actual id, predicted id, examples]` for every pair seen (the
+likeliest class is the prediction), `failed_thresholds` has one line per threshold the candidate missed.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+OUTCOME_KEY = "tfxflow_outcome"  # the blessing's custom property holding the outcome as JSON
+
+
+def evaluation_outcome(evaluation_uri: str) -> dict[str, Any]:
+    """The candidate model's accuracy, example count and accuracy per class id on the eval split, and
+    the thresholds it missed, read from TFMA's output."""
+    import tensorflow_model_analysis as tfma
+
+    outcome: dict[str, Any] = {"accuracy": None, "examples": 0, "per_class_accuracy": {}}
+    per_class: dict[int, float] = {}
+    for metrics_for_slice in tfma.load_metrics(evaluation_uri):
+        values = {
+            item.key.name: round(item.value.double_value.value, 6)
+            for item in metrics_for_slice.metric_keys_and_values
+            if not item.key.is_diff and item.key.model_name in ("", "candidate")
+        }
+        keys = metrics_for_slice.slice_key.single_slice_keys
+        if not keys:
+            outcome["accuracy"] = values.get("sparse_categorical_accuracy")
+            outcome["examples"] = int(values.get("example_count", 0))
+        elif "sparse_categorical_accuracy" in values:
+            per_class[keys[0].int64_value] = values["sparse_categorical_accuracy"]
+    outcome["per_class_accuracy"] = {str(label): value for label, value in sorted(per_class.items())}
+    outcome["confusion_matrix"] = _confusion_matrix(tfma.load_plots(evaluation_uri))
+    outcome["failed_thresholds"] = _failed_thresholds(tfma.load_validation_result(evaluation_uri))
+    return outcome
+
+
+def record(blessing: Any, outcome: dict[str, Any]) -> None:
+    """Stores `outcome` on a ModelBlessing artifact (a TFX Artifact) being written."""
+    blessing.set_string_custom_property(OUTCOME_KEY, json.dumps(outcome, sort_keys=True))
+
+
+def recorded(blessing: Any, evaluation_uri: Optional[str] = None) -> Optional[dict[str, Any]]:
+    """The outcome stored on an MLMD ModelBlessing; for an Evaluator that stored none (tfxflow before
+    0.2), read from `evaluation_uri` with TFMA; None without either."""
+    if blessing is not None and OUTCOME_KEY in blessing.custom_properties:
+        return json.loads(blessing.custom_properties[OUTCOME_KEY].string_value)
+    return evaluation_outcome(evaluation_uri) if evaluation_uri else None
+
+
+def _confusion_matrix(plots: Any) -> list[list[int]]:
+    """The overall slice's MultiClassConfusionMatrixPlot at threshold 0 (none when it was not computed)."""
+    for plots_for_slice in plots:
+        if plots_for_slice.slice_key.single_slice_keys:
+            continue
+        for item in plots_for_slice.plot_keys_and_values:
+            matrices = item.value.multi_class_confusion_matrix_at_thresholds.matrices
+            if item.key.model_name in ("", "candidate") and matrices:
+                return sorted([entry.actual_class_id, entry.predicted_class_id, round(entry.num_weighted_examples)]
+                              for entry in matrices[0].entries)
+    return []
+
+
+def _failed_thresholds(result: Any) -> list[str]:
+    reasons = []
+    for per_slice in result.metric_validations_per_slice:
+        for failure in per_slice.failures:
+            name, value = failure.metric_key.name, failure.metric_value.double_value.value
+            threshold = failure.metric_threshold
+            if failure.metric_key.is_diff:
+                allowed = threshold.change_threshold.absolute.value
+                reasons.append(f"{name} changed by {value:+.4f} against the served model; allowed: {allowed:+.4f}")
+            else:
+                bound = threshold.value_threshold.lower_bound.value
+                reasons.append(f"{name} {value:.4f} is below the minimum {bound:.4f}")
+    return reasons
