@@ -6,14 +6,21 @@ STAMP     := $(VENV)/.installed
 UV        := $(VENV)/bin/uv
 UV_PIN    := uv==0.13.9
 PYTEST    ?= tests
+CHROMIUM  := /usr/bin/chromium
 
 .PHONY: run test bench lock clean
 
 run: $(STAMP)
 	$(VENV)/bin/tfxflow run pipelines/baker.yaml
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(VENV)/bin/python -m pytest $(PYTEST)
+
+# The HTML tests render tfxflow's pages in a real headless browser: Debian's chromium.
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "the tests need Debian's chromium at $(CHROMIUM): install it" >&2; exit 1; }
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/mnist_speed.py

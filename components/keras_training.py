@@ -16,7 +16,6 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import tensorflow as tf
@@ -119,12 +118,12 @@ def train_and_export(
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
     _write_input_schema(schema, label, f"{fn_args.serving_model_dir}/{INPUT_SCHEMA}")
     logging.info("Exported the serving model in %.1f s.", time.perf_counter() - started)
-    run_dir = Path(fn_args.model_run_dir)
-    plot_learning_curve(history.history, run_dir / "learning_curve.png")
-    (run_dir / HISTORY_FILE).write_text(json.dumps({key: [float(v) for v in values]
-                                                    for key, values in history.history.items()}))
+    run_dir = fn_args.model_run_dir  # a URI in a Kubeflow pod: written with tf.io.gfile
+    plot_learning_curve(history.history, f"{run_dir}/learning_curve.png")
+    _write_text(f"{run_dir}/{HISTORY_FILE}", json.dumps({key: [float(v) for v in values]
+                                                         for key, values in history.history.items()}))
     write_samples(fn_args.eval_files, signatures["serving_default"], transform_output, label, classes,
-                  run_dir / SAMPLES_FILE)
+                  f"{run_dir}/{SAMPLES_FILE}")
     return model, evaluation
 
 
@@ -177,7 +176,7 @@ def _dataset(
 
 
 def write_samples(eval_files: list[str], serve: Any, transform_output: tft.TFTransformOutput, label: str,
-                  classes: tuple[str, ...], path: Path) -> None:
+                  classes: tuple[str, ...], path: str) -> None:
     """The exported signature's predictions on the first SAMPLES eval examples, with each one's true class
     and a short form of its raw features, as JSON."""
     files = sorted(name for pattern in eval_files for name in tf.io.gfile.glob(pattern))
@@ -194,7 +193,12 @@ def write_samples(eval_files: list[str], serve: Any, transform_output: tft.TFTra
     for sample in samples:  # integer labels are class ids; string labels are their names already
         if sample["true"].lstrip("-").isdigit() and int(sample["true"]) < len(classes):
             sample["true"] = classes[int(sample["true"])]
-    path.write_text(json.dumps(samples))
+    _write_text(path, json.dumps(samples))
+
+
+def _write_text(path: str, text: str) -> None:
+    with tf.io.gfile.GFile(path, "w") as stream:
+        stream.write(text)
 
 
 def _values(tensor: Any, row: int) -> list[Any]:

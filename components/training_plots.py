@@ -1,20 +1,23 @@
 """PNG plots a Trainer leaves beside its TensorBoard logs: learning curves and sample predictions.
 
-    plot_learning_curve(history.history, run_dir / "learning_curve.png")
-    plot_sample_predictions(images, predicted, true, run_dir / "sample_predictions.png")
+    plot_learning_curve(history.history, f"{run_dir}/learning_curve.png")
+    plot_sample_predictions(images, predicted, true, f"{run_dir}/sample_predictions.png")
+
+Paths are local or URIs (a Trainer in a Kubeflow pod writes to gs://): files are written with tf.io.gfile.
 """
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only: no display on servers and CI
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 
-def plot_learning_curve(history: dict[str, list[float]], path: Path) -> Path:
+def plot_learning_curve(history: dict[str, list[float]], path: str) -> str:
     """Loss and accuracy per epoch, train and eval, side by side."""
     epochs = np.arange(1, len(history["loss"]) + 1)
     figure, axes = plt.subplots(1, 2, figsize=(10, 4))
@@ -26,12 +29,10 @@ def plot_learning_curve(history: dict[str, list[float]], path: Path) -> Path:
         axis.grid(alpha=0.3)
         axis.legend()
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return _save(figure, path)
 
 
-def plot_sample_predictions(images: np.ndarray, predicted: np.ndarray, true: np.ndarray, path: Path) -> Path:
+def plot_sample_predictions(images: np.ndarray, predicted: np.ndarray, true: np.ndarray, path: str) -> str:
     """A grid of images titled `predicted (true)`, wrong predictions in red."""
     columns = min(len(images), 8)
     rows = -(-len(images) // columns)
@@ -43,6 +44,13 @@ def plot_sample_predictions(images: np.ndarray, predicted: np.ndarray, true: np.
         axis.set_title(f"{guess} ({label})", color="black" if guess == label else "red", fontsize=10)
     figure.suptitle("predicted (true)")
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    return _save(figure, path)
+
+
+def _save(figure: plt.Figure, path: str) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
+    with tf.io.gfile.GFile(path, "wb") as stream:
+        stream.write(buffer.getvalue())
     return path

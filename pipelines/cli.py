@@ -278,7 +278,28 @@ def runs(spec_file: Path, overrides: tuple[str, ...], as_json: bool) -> None:
                      r.drift or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)) + "  " + row[-1])
+
+
+@main.command()
+@click.argument("run_id")
+@click.option("--pipeline", "spec_file", type=_SPEC_FILE,
+              help="The run's pipeline file [default: the run is looked up in runs/*/metadata.sqlite].")
+@_SET
+def report(run_id: str, spec_file: Path | None, overrides: tuple[str, ...]) -> None:
+    """Write the HTML report of run RUN_ID again (`tfxflow runs` lists them) and print its path."""
+    from tfxflow.pipelines.metadata_store import StoreError, check_store
+    from tfxflow.pipelines.report import ReportError, find_run, write_report
+
+    try:
+        if spec_file:
+            store = _load(spec_file, overrides).run.root / "metadata.sqlite"
+        else:
+            store = find_run(run_id, Path("runs"))
+        check_store(store)
+        click.echo(write_report(store, run_id))
+    except (ReportError, StoreError) as error:
+        _fail(str(error))
 
 
 def _quiet_tensorflow() -> None:

@@ -10,6 +10,7 @@ model (the newest version in `pusher.serving_dir`), or a statistics file.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import warnings
 from dataclasses import dataclass
@@ -94,24 +95,19 @@ def new_data_statistics(spec: PipelineSpec, data: Optional[Path]) -> tuple[Stati
 
 
 def write_html(check: DriftCheck, path: Path) -> None:
-    """A page with the drift table, the anomalies and TFDV's side-by-side statistics (Facets)."""
-    from tensorflow_data_validation.utils import display_util
+    """A page with the drift table, the anomalies and the statistics of the new data beside the
+    baseline's, per feature; self-contained (pipelines/report.py): it needs no network."""
+    from tfxflow.pipelines.report import drift_table, page, statistics_section
 
-    cells = "".join(
-        f"<tr><td>{html.escape(f.feature)}</td><td>{f.measure}</td><td>{f.value:.4g}</td><td>{f.threshold:g}</td>"
-        f"<td>{'<b>yes</b>' if f.drifted else 'no'}</td></tr>"
-        for f in check.report.features
-    )
-    anomalies = "".join(f"<li>{html.escape(line)}</li>" for line in check.report.anomalies) or "<li>none</li>"
-    facets = display_util.get_statistics_html(check.statistics, check.baseline_statistics, "new data", "baseline")
-    path.write_text(
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>tfxflow drift</title></head><body>"
-        f"<h1>Drift: {html.escape(check.report.summary())}</h1>"
-        f"<p>{check.examples} examples from {html.escape(check.data)} against {html.escape(check.baseline)}</p>"
-        f"<table border='1'><tr><th>feature</th><th>measure</th><th>value</th><th>threshold</th><th>drifted</th></tr>"
-        f"{cells}</table><h2>Schema anomalies</h2><ul>{anomalies}</ul><h2>Statistics</h2>{facets}</body></html>",
-        encoding="utf-8",
-    )
+    features = [{**dataclasses.asdict(f), "drifted": f.drifted} for f in check.report.features]
+    anomalies = "".join(f"<li class='bad'>{html.escape(line)}</li>" for line in check.report.anomalies)
+    body = (f"<h1>Drift: {html.escape(check.report.summary())}</h1>"
+            f"<p>{check.examples} examples from {html.escape(check.data)} against {html.escape(check.baseline)}</p>"
+            f"{drift_table(features)}<h2>Schema anomalies</h2>"
+            f"{'<ul>' + anomalies + '</ul>' if anomalies else '<p class=ok>None.</p>'}<h2>Statistics</h2>"
+            + statistics_section({"new data": check.statistics.datasets[0],
+                                  "baseline": check.baseline_statistics.datasets[0]}))
+    path.write_text(page("tfxflow drift", body), encoding="utf-8")
 
 
 def read_tfrecords(data: Path, what: str) -> list[bytes]:

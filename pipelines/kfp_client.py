@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,8 @@ class KfpClient:
         config = kfp.Configuration(host=endpoint.rstrip("/"))
         config.verify_ssl = verify_tls
         config.retries = urllib3.Retry(total=2, connect=2, read=0, status=0, redirect=0)
+        # Each retry would print a warning with the whole URL; the failure itself is one line (_call).
+        logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
         if not verify_tls:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         header = ("Authorization", f"Bearer {token}") if token else (None, None)

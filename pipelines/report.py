@@ -18,6 +18,7 @@ import datetime
 import html
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -52,12 +53,28 @@ def report_path(root: Path, run_id: str) -> Path:
     return root / "reports" / f"{run_id.replace(':', '-')}.html"
 
 
+def find_run(run_id: str, runs: Path) -> Path:
+    """The MLMD store under `runs` (`runs/<pipeline>/metadata.sqlite`) that holds run `run_id`."""
+    for store_path in sorted(runs.glob("*/metadata.sqlite")):
+        try:
+            if _store(store_path).get_context_by_type_and_name("pipeline_run", run_id) is not None:
+                return store_path
+        except Exception:  # pylint: disable=broad-except  # another store's damage is not this lookup's
+            continue
+    raise ReportError(f"no run {run_id!r} in {runs}/*/metadata.sqlite; pass --pipeline PIPELINE_FILE "
+                      "(`tfxflow runs PIPELINE_FILE` lists its runs)")
+
+
+def _store(store_path: Path) -> mlmd.MetadataStore:
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri, config.sqlite.connection_mode = str(store_path), config.sqlite.READONLY
+    return mlmd.MetadataStore(config)
+
+
 def write_report(store_path: Path, run_id: str) -> Path:
     """Writes the report of run `run_id` of the MLMD store at `store_path`, whole (written beside, then
     renamed); returns its path."""
-    config = metadata_store_pb2.ConnectionConfig()
-    config.sqlite.filename_uri, config.sqlite.connection_mode = str(store_path), config.sqlite.READONLY
-    store = mlmd.MetadataStore(config)
+    store = _store(store_path)
     run = store.get_context_by_type_and_name("pipeline_run", run_id)
     if run is None:
         raise ReportError(f"{store_path}: no run {run_id!r}; `tfxflow runs PIPELINE_FILE` lists them")
@@ -90,9 +107,13 @@ def render(run_id: str, executions: dict[str, metadata_store_pb2.Execution],
         "<h2>Training</h2>", _training(outputs.get("Trainer.model_run")),
         "<h2>Sample predictions</h2>", _samples(outputs.get("Trainer.model_run")),
     ]
-    return ("<!DOCTYPE html><html><head><meta charset='utf-8'>"
-            f"<title>tfxflow run {html.escape(run_id)}</title><style>{_STYLE}</style></head><body>"
-            + "\n".join(parts) + "</body></html>")
+    return page(f"tfxflow run {run_id}", "\n".join(parts))
+
+
+def page(title: str, body: str) -> str:
+    """A whole HTML page with the report's styles, and nothing it would fetch."""
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{_STYLE}</style></head><body>{body}</body></html>")
 
 
 def _run_contents(store: mlmd.MetadataStore, run: metadata_store_pb2.Context
@@ -137,14 +158,21 @@ def _statistics(artifact: Optional[metadata_store_pb2.Artifact]) -> str:
     splits = {split: stats for split, stats in splits.items() if stats is not None}
     if not splits:
         return "<p class='muted'>No statistics (StatisticsGen did not run).</p>"
-    counts = ", ".join(f"{split}: {stats.num_examples:,} examples" for split, stats in splits.items())
-    features = {".".join(f.path.step): f for f in splits.get("train", next(iter(splits.values()))).features}
-    other = {split: {".".join(f.path.step): f for f in stats.features} for split, stats in splits.items()}
+    return statistics_section(splits)
+
+
+def statistics_section(datasets: dict[str, statistics_pb2.DatasetFeatureStatistics]) -> str:
+    """Each feature's numbers and a histogram of every dataset (train and eval; new data and baseline),
+    the first dataset's features first."""
+    counts = ", ".join(f"{name}: {stats.num_examples:,} examples" for name, stats in datasets.items())
+    by_name = {name: {".".join(f.path.step): f for f in stats.features} for name, stats in datasets.items()}
+    first = next(iter(by_name.values()))
     cells = []
-    for name in list(features)[:MAX_FEATURES]:
-        cells.append(f"<div class='feature'><b>{html.escape(name)}</b><br>{_summary(features[name])}<br>"
-                     f"{_image(_histogram(name, {split: other[split].get(name) for split in other}))}</div>")
-    more = list(features)[MAX_FEATURES:]
+    for feature in list(first)[:MAX_FEATURES]:
+        histogram = _histogram({name: features.get(feature) for name, features in by_name.items()})
+        cells.append(f"<div class='feature'><b>{html.escape(feature)}</b><br>{_summary(first[feature])}<br>"
+                     f"{_image(histogram, f'histogram of {feature}')}</div>")
+    more = list(first)[MAX_FEATURES:]
     rest = f"<p>Not drawn: {html.escape(', '.join(more))}</p>" if more else ""
     return f"<p>{counts}.</p><div class='features'>{''.join(cells)}</div>{rest}"
 
@@ -157,19 +185,22 @@ def _stats(artifact: metadata_store_pb2.Artifact, split: str) -> Optional[statis
 
 
 def _summary(feature: statistics_pb2.FeatureNameStatistics) -> str:
-    if feature.HasField("num_stats"):
+    kind = feature.WhichOneof("stats")
+    if kind not in ("num_stats", "string_stats"):
+        return ""
+    common = getattr(feature, kind).common_stats
+    # absent, or present with no value (an empty CSV cell)
+    missing = common.num_missing + (common.num_non_missing - common.tot_num_values if common.max_num_values <= 1 else 0)
+    if kind == "num_stats":
         stats = feature.num_stats
-        missing = stats.common_stats.num_missing
         return (f"<span class='muted'>mean {stats.mean:.4g}, std {stats.std_dev:.4g}, min {stats.min:.4g}, "
                 f"max {stats.max:.4g}, missing {missing:,}</span>")
-    if feature.HasField("string_stats"):
-        stats = feature.string_stats
-        return f"<span class='muted'>{stats.unique:,} values, missing {stats.common_stats.num_missing:,}</span>"
-    return ""
+    return f"<span class='muted'>{feature.string_stats.unique:,} values, missing {missing:,}</span>"
 
 
-def _histogram(name: str, features: dict[str, Optional[statistics_pb2.FeatureNameStatistics]]) -> Optional[bytes]:
-    """Train and eval side by side: value buckets for numbers, the most frequent values for strings."""
+def _histogram(features: dict[str, Optional[statistics_pb2.FeatureNameStatistics]]) -> Optional[bytes]:
+    """The datasets side by side: value buckets for numbers, the most frequent values for strings; the
+    first dataset filled, the others outlined."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -177,20 +208,22 @@ def _histogram(name: str, features: dict[str, Optional[statistics_pb2.FeatureNam
 
     figure, axis = plt.subplots(figsize=(3.6, 1.9))
     drawn = False
-    for split, feature in features.items():
+    for index, (dataset, feature) in enumerate(features.items()):
         if feature is None:
             continue
         if feature.HasField("num_stats") and feature.num_stats.histograms:
-            buckets = [b for b in feature.num_stats.histograms[0].buckets]
+            buckets = list(feature.num_stats.histograms[0].buckets)
             total = sum(b.sample_count for b in buckets) or 1
-            axis.stairs([b.sample_count / total for b in buckets], [buckets[0].low_value, *(b.high_value for b in buckets)],
-                        label=split, fill=split == "train", alpha=0.5 if split == "train" else 1.0)
+            edges = [buckets[0].low_value, *(b.high_value for b in buckets)]
+            axis.stairs([b.sample_count / total for b in buckets], edges, label=dataset, fill=index == 0,
+                        alpha=0.5 if index == 0 else 1.0)
             drawn = True
         elif feature.HasField("string_stats") and feature.string_stats.top_values:
             top = list(feature.string_stats.top_values)[:8]
             total = sum(v.frequency for v in top) or 1
-            offset = 0.2 if split == "eval" else -0.2
-            axis.bar([i + offset for i in range(len(top))], [v.frequency / total for v in top], width=0.4, label=split)
+            offset = 0.4 * index - 0.2
+            axis.bar([i + offset for i in range(len(top))], [v.frequency / total for v in top], width=0.4,
+                     label=dataset)
             axis.set_xticks(range(len(top)), [v.value[:8] for v in top], fontsize=7, rotation=30)
             drawn = True
     if not drawn:
@@ -302,8 +335,9 @@ def _training(model_run: Optional[metadata_store_pb2.Artifact]) -> str:
         heads = "".join(f"<th>{key.replace('val_', 'eval ')}</th>" for key in keys)
         table = f"<table><tr><th>epoch</th>{heads}</tr>{rows}</table>"
     image = _image(curve.read_bytes(), "learning curves") if curve.is_file() else ""
-    return image + table + f"<p class='muted'>TensorBoard: <code>tensorboard --logdir {html.escape(str(directory))}" \
-        "</code></p>"
+    tensorboard = Path(sys.executable).with_name("tensorboard")
+    return image + table + f"<p class='muted'>TensorBoard: <code>{tensorboard} --logdir " \
+        f"{html.escape(str(directory))}</code></p>"
 
 
 def _samples(model_run: Optional[metadata_store_pb2.Artifact]) -> str:

@@ -24,6 +24,7 @@ from tfx.proto.orchestration import pipeline_pb2
 from tfxflow.components.input_fingerprint.fingerprints import fingerprint_inputs
 from tfxflow.pipelines.build import fingerprint_settings, local_pipeline
 from tfxflow.pipelines.metadata_store import check_store
+from tfxflow.pipelines.report import write_report
 from tfxflow.pipelines.spec import PipelineSpec
 from tfxflow.pipelines.summary import ComponentReport, RunSummary, summarize
 
@@ -82,7 +83,8 @@ def run_pipeline(
     on_end: Callable[[ComponentReport], None],
     started: Optional[float] = None,
 ) -> RunSummary:
-    """Fingerprints what the run depends on, runs the spec's pipeline locally and summarizes it from MLMD.
+    """Fingerprints what the run depends on, runs the spec's pipeline locally, summarizes it from MLMD and
+    writes its report (pipelines/report.py).
 
     `wall_seconds` counts from `started` (a time.perf_counter() reading; default: now). Raises
     InputError when an input cannot be read, NpzError when the MNIST npz is not one, StoreError when
@@ -97,7 +99,14 @@ def run_pipeline(
     runner = ReportingDagRunner(on_start, on_end)
     runner.run(pipeline)
     with metadata.Metadata(pipeline.metadata_connection_config) as store:
-        return summarize(store.store, spec, runner.run_id, runner.launches, wall_seconds=time.perf_counter() - started)
+        summary = summarize(store.store, spec, runner.run_id, runner.launches, wall_seconds=0.0)
+    try:
+        summary.report = str(write_report(spec.run.root / "metadata.sqlite", runner.run_id).resolve())
+    except Exception as error:  # pylint: disable=broad-except  # the run's outcome stands without its page
+        logging.exception("the report was not written")
+        summary.notes.append(f"report: not written ({type(error).__name__}: {error}); see the log")
+    summary.wall_seconds = round(time.perf_counter() - started, 1)
+    return summary
 
 
 def _execution_state(connection: object, execution_id: int) -> str:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ class RunSummary:
     tensorboard: Optional[str] = None
     notes: list[str] = field(default_factory=list)
     drift: Optional[str] = None
+    report: Optional[str] = None  # the run's HTML report (pipelines/report.py)
     wall_seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
@@ -73,8 +75,10 @@ class RunSummary:
         if self.drift:
             lines.append(f"  drift: {self.drift}")
         lines += [f"  plot: {plot}" for plot in self.plots]
-        if self.tensorboard:
-            lines.append(f"  tensorboard --logdir {self.tensorboard}")
+        if self.report:
+            lines.append(f"  report: {self.report}")
+        if self.tensorboard:  # the venv's own tensorboard: the command works as printed
+            lines.append(f"  {Path(sys.executable).with_name('tensorboard')} --logdir {self.tensorboard}")
         lines += [f"  {note}" for note in self.notes]
         return "\n".join(lines)
 

@@ -41,12 +41,13 @@ def copy_project(parent: Path) -> Path:
     return copy
 
 
-def run_baker(root: Path, *overrides: str, project: Path = REPO, workdir: Path | None = None) -> tuple[int, dict, str]:
-    """`tfxflow run pipelines/baker.yaml --json` at `root` with BAKER_SMALL and `overrides`, run in `workdir`
-    (default: the project) with the code of `project` (a `copy_project`: its modules are imported, not
-    the installed ones)."""
+def run_baker(root: Path, *overrides: str, project: Path = REPO, workdir: Path | None = None,
+              options: tuple[str, ...] = ()) -> tuple[int, dict, str]:
+    """`tfxflow run pipelines/baker.yaml --json` at `root` with BAKER_SMALL and `overrides` (and more
+    `options`), run in `workdir` (default: the project) with the code of `project` (a `copy_project`: its
+    modules are imported, not the installed ones)."""
     command = [TFXFLOW] if project == REPO else [sys.executable, "-c", "from tfxflow.pipelines.cli import main; main()"]
-    args = [*command, "run", str(project / "pipelines" / "baker.yaml"), "--json", "--set", f"run.root={root}"]
+    args = [*command, "run", str(project / "pipelines" / "baker.yaml"), "--json", *options, "--set", f"run.root={root}"]
     for override in [*BAKER_SMALL, *overrides]:
         args += ["--set", override]
     env = os.environ if project == REPO else {**os.environ, "PYTHONPATH": str(project.parent)}

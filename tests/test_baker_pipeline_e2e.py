@@ -55,11 +55,19 @@ def test_pushed_model_predicts_from_raw_serialized_examples(first):
 
 
 def test_unchanged_rerun_executes_nothing_and_pushes_nothing_new(first, root, baker_schema):
-    code, summary, stderr = run_baker(root, f"schema_file={baker_schema}")
+    code, summary, stderr = run_baker(root, f"schema_file={baker_schema}", options=("--verbose",))
     assert code == 0 and set(states(summary).values()) == {"cached"}
     assert summary["pushed_model"] == first[1]["pushed_model"]
     assert len(list((root / "serving").iterdir())) == 1
     assert "Evaluator                  cached" in stderr
+    # --verbose shows the logs, each record cut to a few lines (the protobufs TFX logs stay in the file)
+    assert len(stderr.splitlines()) < 400 and " more lines in " in stderr
+
+
+def test_the_first_run_shows_each_epoch_as_it_finishes(first):
+    _, _, stderr = first
+    epochs = [line.split()[1:3] for line in stderr.splitlines() if line.startswith("Trainer ") and "epoch" in line]
+    assert epochs == [["epoch", "1/3"], ["epoch", "2/3"], ["epoch", "3/3"]]  # BAKER_SMALL trains 3 epochs
 
 
 def test_unreachable_accuracy_runs_but_pushes_nothing(first, root, baker_schema):

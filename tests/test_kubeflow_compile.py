@@ -159,3 +159,18 @@ def test_a_users_example_gen_is_the_pipelines_first_component_keyed_by_its_code(
     assert len(parameters["code_fingerprint"]["runtimeValue"]["constant"]) == 64
     code, _, err = compile_spec(spec, tmp_path / "out.yaml", *KUBEFLOW, "ingest.args={colour: red}")
     assert code == 2 and err[0].startswith("ingest.args: my_data.gen:RowsGen refused its arguments:"), err
+
+
+def test_compiling_prints_one_line_and_nothing_else(tmp_path):
+    """As a user runs it, in a process of its own: no warnings of TFX's or Google's libraries on stderr."""
+    import subprocess
+
+    from conftest import REPO, TFXFLOW
+
+    args = [TFXFLOW, "compile", "pipelines/baker.yaml", "--output", str(tmp_path / "baker.yaml"),
+            "--set", "pusher.serving_dir=gs://acme/serving"]
+    for override in KUBEFLOW:
+        args += ["--set", override]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
+    assert done.stdout == f"wrote {tmp_path / 'baker.yaml'} (kubeflow, image ghcr.io/acme/tfxflow:1.0)\n"

@@ -22,3 +22,14 @@ def test_a_cached_push_does_not_read_as_a_new_one():
 def test_a_model_that_is_not_served_says_so():
     lines = summary("ran", None, "/s/3", False).to_text().splitlines()
     assert "  pushed: nothing" in lines and "  served: /s/3 (not this run's model)" in lines
+
+
+def test_the_report_and_a_tensorboard_command_that_works_from_the_venv_are_printed():
+    import sys
+    from pathlib import Path
+
+    run = summary("ran", "/s/2", "/s/2", True)
+    run.report, run.tensorboard = "/r/reports/r.html", "/r/Trainer/model_run/7"
+    lines = run.to_text().splitlines()
+    assert "  report: /r/reports/r.html" in lines
+    assert f"  {Path(sys.executable).with_name('tensorboard')} --logdir /r/Trainer/model_run/7" in lines

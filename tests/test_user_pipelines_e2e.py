@@ -200,3 +200,15 @@ def test_the_npz_pipeline_compiles_for_kubeflow(shapes):
     pipeline = compiled(shapes.directory, "shapes.yaml", "gs://acme/data/shapes.npz")
     gen = parameters(pipeline, "NpzExampleGen")
     assert gen["feature"]["runtimeValue"]["constant"] == "x" and gen["label"]["runtimeValue"]["constant"] == "label"
+
+
+def test_the_report_names_the_classes_and_shows_the_rows_it_predicted(churn):
+    from browser import render
+
+    _, summary, _ = churn.runs[0]
+    dom, requests = render(Path(summary["report"]))
+    assert requests == []
+    matrix = dom[dom.index("Confusion matrix"):]
+    assert all(f"<th>{name}</th>" in matrix for name in ("basic", "plus", "pro"))
+    samples = dom[dom.index("Sample predictions"):]
+    assert "<th>region</th>" in samples and samples.count("<tr>") == 1 + 16  # a header, the first 16 eval rows

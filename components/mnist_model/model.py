@@ -7,7 +7,6 @@ Both models end in a softmax, so serving and TFMA see class probabilities.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import tensorflow as tf
@@ -50,5 +49,5 @@ def run_fn(fn_args: FnArgs) -> None:
     features, labels = next(iter(evaluation.unbatch().batch(SAMPLES)))
     predicted = model.predict(features, verbose=0).argmax(axis=1)
     images = features[IMAGE].numpy().reshape(-1, 28, 28)
-    path = Path(fn_args.model_run_dir) / "sample_predictions.png"
+    path = f"{fn_args.model_run_dir}/sample_predictions.png"
     plot_sample_predictions(images, predicted, labels.numpy().ravel(), path)
