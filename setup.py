@@ -23,6 +23,7 @@ setup(
         "kfp-server-api>=2.0,<2.1",
         "pydantic>=2.6,<3",
         "click>=8.1,<9",
+        "rich>=13",
         "PyYAML>=6",
         "matplotlib>=3.8,<4",
         "pillow>=10",

@@ -57,7 +57,7 @@ def idiomatic_run(data: Path, root: Path) -> dict:
     import ml_metadata as mlmd
     from ml_metadata.proto import metadata_store_pb2
 
-    from tfxflow.pipelines.summary import candidate_metrics
+    from tfxflow.components.served_model_evaluator.metrics import evaluation_outcome
 
     result = timed([PYTHON, "bench/tfx_idiomatic/pipeline.py", str(data), str(root)])
     config = metadata_store_pb2.ConnectionConfig()
@@ -67,7 +67,7 @@ def idiomatic_run(data: Path, root: Path) -> dict:
     executions = sorted(store.get_executions(), key=lambda e: e.id)[-8:]  # this run's eight components
     result["executed"] = [types[e.type_id] for e in executions if e.last_known_state == e.COMPLETE]
     evaluation = max(store.get_artifacts_by_type("ModelEvaluation"), key=lambda a: a.id)
-    result["accuracy"] = candidate_metrics(evaluation.uri)["accuracy"]
+    result["accuracy"] = evaluation_outcome(evaluation.uri)["accuracy"]
     return result
 
 
