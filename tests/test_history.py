@@ -20,3 +20,14 @@ def test_runs_refuses_a_corrupt_store_in_one_line(tmp_path):
         f"{store}: not a readable MLMD store (file is not a database); move it aside to start a new history "
         f"(the serving directory is kept): mv {store} {store}.bad\n"
     )
+
+
+def test_reading_history_imports_no_tensorflow_tfx_or_tfma():
+    """`tfxflow runs` answers in well under 3 s because it needs none of them (bench/cli_speed.py)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tfxflow.pipelines.cli, tfxflow.pipelines.history, tfxflow.pipelines.report; "
+            "print(sorted(m for m in ('tensorflow', 'tfx', 'tensorflow_model_analysis') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr[-2000:]

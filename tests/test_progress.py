@@ -54,3 +54,22 @@ def test_epochs_logged_by_the_trainer_reach_the_progress_lines():
     finally:
         logger.removeHandler(handler)
     assert stream.getvalue().splitlines()[-1] == f"{'Trainer':<26} epoch 3/3  loss 0.1000  accuracy 0.9900  1.0 s"
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_on_a_terminal_a_live_line_shows_the_running_component_and_the_lines_stay():
+    stream, clock = Terminal(), Clock()
+    with RunProgress(stream, clock=clock, tick=60) as progress:  # the test moves the clock, not the thread
+        progress.started("Trainer")
+        clock.now += 12
+        progress.beat()
+        progress.epoch({"epoch": 1, "epochs": 1, "loss": 0.5, "accuracy": 0.75, "seconds": 2.0})
+        progress.ended(ComponentReport("Trainer", "ran", 12.0))
+    text = stream.getvalue()
+    assert "Trainer                    running    12 s" in text  # the live line, drawn again as it stops
+    assert "Trainer                    epoch 1/1  loss 0.5000  accuracy 0.7500  2.0 s" in text
+    assert "Trainer                    ran       12.0 s" in text
