@@ -51,7 +51,9 @@ def test_drift_exits_1_with_json_and_an_html_report(baseline, tmp_path):
     assert label == {"feature": "label", "measure": "L-infinity distance", "value": pytest.approx(0.5),
                      "threshold": 0.05, "drifted": True}
     page = (tmp_path / "r.html").read_text()
-    assert "<h1>Drift: drift in label (L-infinity distance 0.5 &gt; 0.05)</h1>" in page and "facets" in page
+    assert "<h1>Drift: drift in label (L-infinity distance 0.5 &gt; 0.05)</h1>" in page
+    assert "<h2>Statistics</h2>" in page and page.count("data:image/png;base64,") == 2  # x and label, inline
+    assert "<script" not in page  # nothing to fetch (tests/test_html_offline.py renders one in Chromium)
 
 
 def test_anomalies_exit_1_and_are_listed(baseline, tmp_path):
