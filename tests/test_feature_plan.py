@@ -42,24 +42,26 @@ def test_each_feature_is_planned_by_its_type_and_shape():
 
 
 def test_integer_labels_are_classes_0_to_n_minus_1_of_their_domain():
-    text = 'feature { name: "label" type: INT int_domain { min: 0 max: 9 } }'
+    text = 'feature { name: "label" type: INT int_domain { min: 0 max: 9 } shape { dim { size: 1 } } }'
     assert class_names(schema(text), "label") == (tuple("0123456789"), False)
 
 
 @pytest.mark.parametrize("text, expected", [
     ('feature { name: "y" type: INT }', "label.key: 'label' is not a feature of the schema; expected one of y"),
-    ('feature { name: "label" type: INT }', "label 'label': expected int_domain { min: 0 max: N-1 }"),
-    ('feature { name: "label" type: INT int_domain { min: 1 max: 3 } }', "label 'label': expected int_domain"),
-    ('feature { name: "label" type: FLOAT }', "label 'label': a FLOAT feature; expected INT class ids or BYTES"),
-    ('feature { name: "label" type: BYTES }', "label 'label': expected a string_domain of at least 2 class names"),
+    ('feature { name: "label" type: INT value_count { max: 1 } }', "label 'label': expected one value in every "
+                                                                    "example"),
+    ('feature { name: "label" type: INT SHAPE }', "label 'label': expected int_domain { min: 0 max: N-1 }"),
+    ('feature { name: "label" type: INT int_domain { min: 1 max: 3 } SHAPE }', "label 'label': expected int_domain"),
+    ('feature { name: "label" type: FLOAT SHAPE }', "label 'label': a FLOAT feature; expected INT class ids or BYTES"),
+    ('feature { name: "label" type: BYTES SHAPE }', "label 'label': expected a string_domain of at least 2 class names"),
 ])
 def test_a_label_whose_classes_the_schema_does_not_fix_is_refused(text, expected):
     with pytest.raises(SchemaPlanError) as raised:
-        class_names(schema(text), "label")
+        class_names(schema(text.replace("SHAPE", "shape { dim { size: 1 } }")), "label")
     assert str(raised.value).startswith(expected)
 
 
-LABEL = 'feature { name: "label" type: INT int_domain { min: 0 max: 1 } }\n'
+LABEL = 'feature { name: "label" type: INT int_domain { min: 0 max: 1 } shape { dim { size: 1 } } }\n'
 
 
 @pytest.mark.parametrize("feature, normalize, expected", [

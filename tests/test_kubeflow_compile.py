@@ -38,7 +38,7 @@ def test_location_the_cluster_cannot_read_is_refused(write_spec, tmp_path, overr
     local.write_bytes(b"")
     schema = tmp_path / "schema.pbtxt"
     schema.write_text('feature { name: "x" type: FLOAT }\n'
-                      'feature { name: "label" type: INT int_domain { min: 0 max: 9 } }\n')
+                      'feature { name: "label" type: INT int_domain { min: 0 max: 9 } shape { dim { size: 1 } } }\n')
     spec = write_spec(MNIST)
     overrides = [o.replace("MISSING", str(local)).replace("SCHEMA", str(schema)) for o in overrides]
     code, _, err = compile_spec(spec, tmp_path / "out.yaml", *KUBEFLOW, *overrides)

@@ -81,6 +81,9 @@ def class_names(schema: schema_pb2.Schema, label: str) -> tuple[tuple[str, ...],
         raise SchemaPlanError(f"label.key: {label!r} is not a feature of the schema; expected one of "
                               f"{', '.join(features) or 'its features'}")
     feature = features[label]
+    if [dim.size for dim in feature.shape.dim] not in ([], [1]) or not feature.HasField("shape"):
+        raise SchemaPlanError(f"label {label!r}: expected one value in every example (shape {{ dim {{ size: 1 }} }} "
+                              "in the schema); a label cannot be missing")
     if feature.type == schema_pb2.INT:
         domain = feature.int_domain
         if not (feature.HasField("int_domain") and domain.HasField("min") and domain.HasField("max")) or (
