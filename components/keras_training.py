@@ -4,7 +4,8 @@
         train_and_export(fn_args, ARCHITECTURES, label=LABEL)   # a preset's architectures, or MODELS
 
 Reads raw examples with tf.data and applies the Transform graph once into in-memory tensors (the
-tutorial's cache), then shuffles, batches and prefetches for Keras; fits the Keras model, and
+tutorial's cache) when a split fits in `trainer.memory_mb`, else streams it from the TFRecords every
+epoch; then shuffles, batches and prefetches for Keras; fits the Keras model, and
 exports it with a `serving_default` signature that takes serialized raw tf.Examples and applies
 the Transform graph, so serving normalizes exactly as training did, and returns each class's
 probability and the likeliest class's name; `transform_features` (for TFMA) and the features it reads in
@@ -92,8 +93,10 @@ def train_and_export(
         name: spec.shape for name, spec in transform_output.transformed_feature_spec().items() if name != label
     }
     started = time.perf_counter()
-    train = _dataset(fn_args, fn_args.train_files, transform_output, label, config["batch_size"], shuffle=True)
-    evaluation = _dataset(fn_args, fn_args.eval_files, transform_output, label, config["batch_size"], shuffle=False)
+    train, evaluation = (
+        _dataset(fn_args, files, transform_output, label, config["batch_size"], shuffle, config["memory_mb"])
+        for files, shuffle in ((fn_args.train_files, True), (fn_args.eval_files, False))
+    )
 
     logging.info("Read and transformed both splits in %.1f s.", time.perf_counter() - started)
     model = build_model(shapes)
@@ -151,7 +154,10 @@ def _dataset(
     label: str,
     batch_size: int,
     shuffle: bool,
+    memory_mb: int,
 ) -> tf.data.Dataset:
+    """The split's (transformed features, label) batches, held in memory if they fit in `memory_mb`,
+    else streamed from the TFRecords every epoch (memory then does not grow with the data)."""
     dataset = fn_args.data_accessor.tf_dataset_factory(
         files,
         tfxio.TensorFlowDatasetOptions(batch_size=_READ_BATCH, num_epochs=1, shuffle=False),
@@ -163,16 +169,43 @@ def _dataset(
         features = transform(raw)
         return features, features.pop(label)
 
-    # The split is parsed and transformed once and held as tensors: this is the tutorial's cache()
-    # step, done up front. Training from these tensors is faster than from a cache of parsed
-    # records, and Keras then knows the size it needs to run several steps per call.
-    batches = list(dataset.map(features_and_label, num_parallel_calls=tf.data.AUTOTUNE))
-    features = {name: tf.concat([batch[name] for batch, _ in batches], axis=0) for name in batches[0][0]}
-    labels = tf.concat([batch_labels for _, batch_labels in batches], axis=0)
-    dataset = tf.data.Dataset.from_tensor_slices((features, labels))
+    transformed = dataset.map(features_and_label, num_parallel_calls=tf.data.AUTOTUNE)
+    held = _held(transformed, memory_mb << 20)
+    if held is None:
+        rows = _count_records(files)
+        logging.info("Streaming %d examples from %s every epoch: more than trainer.memory_mb=%d MB.",
+                     rows, files[0], memory_mb)
+        rows_dataset = transformed.unbatch()
+    else:
+        # The tutorial's cache() step, done up front: training from tensors is faster than from a
+        # cache of parsed records.
+        rows, rows_dataset = int(held[1].shape[0]), tf.data.Dataset.from_tensor_slices(held)
     if shuffle:
-        dataset = dataset.shuffle(10_000, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        rows_dataset = rows_dataset.shuffle(10_000, reshuffle_each_iteration=True)
+    # Keras runs several steps per call only when it knows the number of batches.
+    batches = rows_dataset.batch(batch_size).apply(tf.data.experimental.assert_cardinality(-(-rows // batch_size)))
+    return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def _held(transformed: tf.data.Dataset, budget: int) -> tuple[dict[str, tf.Tensor], tf.Tensor] | None:
+    """The whole split as tensors, or None as soon as its batches take more than `budget` bytes
+    (concatenating them briefly takes as much again)."""
+    batches, size = [], 0
+    for features, labels in transformed:
+        size += sum(tensor.shape.num_elements() * tensor.dtype.size for tensor in (labels, *features.values()))
+        if size > budget:
+            return None
+        batches.append((features, labels))
+    features = {name: tf.concat([batch[name] for batch, _ in batches], axis=0) for name in batches[0][0]}
+    return features, tf.concat([batch_labels for _, batch_labels in batches], axis=0)
+
+
+def _count_records(patterns: list[str]) -> int:
+    """The records in an ExampleGen's split: its files read through once, nothing parsed."""
+    files = sorted(name for pattern in patterns for name in tf.io.gfile.glob(pattern))
+    compression = "GZIP" if files and files[0].endswith(".gz") else ""
+    records = tf.data.TFRecordDataset(files, compression_type=compression, num_parallel_reads=tf.data.AUTOTUNE)
+    return int(records.reduce(tf.constant(0, tf.int64), lambda count, _: count + 1))
 
 
 def write_samples(eval_files: list[str], serve: Any, transform_output: tft.TFTransformOutput, label: str,

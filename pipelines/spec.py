@@ -283,6 +283,10 @@ class TrainerSettings(Section):
     batch_size: Int = Field(32, ge=1, le=1_000_000)
     learning_rate: Float = Field(1e-3, gt=0, le=10)
     seed: Int = Field(0, ge=0, le=MAX_SEED, description="weight initialization and shuffling")
+    memory_mb: Int = Field(
+        512, ge=0, le=1_000_000, description="a split whose transformed features take more is streamed from its "
+        "TFRecords every epoch instead of held in memory (slower; memory then does not grow with the data)"
+    )
     run_fn: ImportPath | None = Field(
         None, description="package.module:function(fn_args) replacing the kind's run_fn: full control (TFX FnArgs)"
     )

@@ -70,6 +70,23 @@ def test_the_first_run_shows_each_epoch_as_it_finishes(first):
     assert epochs == [["epoch", "1/3"], ["epoch", "2/3"], ["epoch", "3/3"]]  # BAKER_SMALL trains 3 epochs
 
 
+def test_a_split_over_the_memory_budget_is_streamed_and_trains_the_same_model(first, root, baker_schema, tmp_path):
+    """trainer.memory_mb=0: both splits stream from the TFRecords every epoch instead of being held in
+    memory; the batches are the same, so the weights are too. (Pushed elsewhere: the root's serving
+    directory keeps one version for the tests below.)"""
+    code, summary, stderr = run_baker(root, f"schema_file={baker_schema}", "trainer.memory_mb=0",
+                                      f"pusher.serving_dir={tmp_path}", options=("--verbose",))
+    assert code == 0 and summary["blessed"] is True, stderr[-2000:]
+    assert ran(summary) == {"Trainer", "Evaluator", "Pusher"}
+    assert stderr.count("every epoch: more than trainer.memory_mb=0 MB") == 2  # train and eval
+    first_log = min((root / "logs").iterdir()).read_text()  # the default budget held the small splits
+    assert "Read and transformed both splits" in first_log and "every epoch: more than" not in first_log
+    streamed, labels = baker_probabilities(summary["pushed_model"])
+    held, _ = baker_probabilities(first[1]["pushed_model"])
+    assert (streamed.argmax(axis=1) == labels).mean() > 0.9
+    np.testing.assert_allclose(streamed, held, rtol=0, atol=1e-6)
+
+
 def test_unreachable_accuracy_runs_but_pushes_nothing(first, root, baker_schema):
     code, summary, _ = run_baker(root, f"schema_file={baker_schema}", "trainer.model=mlp", "trainer.epochs=1",
                                  "evaluator.min_accuracy=0.999")

@@ -1,7 +1,8 @@
 """Trainer's run_fn for MNIST and the architectures `trainer.model` chooses from.
 
     Trainer(..., run_fn="tfxflow.components.mnist_model.model.run_fn",
-            custom_config={"model": "mlp", "epochs": 5, "batch_size": 32, "learning_rate": 1e-3, "seed": 0})
+            custom_config={"model": "mlp", "epochs": 5, "batch_size": 32, "learning_rate": 1e-3, "seed": 0,
+                           "memory_mb": 512})
 
 Both models end in a softmax, so serving and TFMA see class probabilities.
 """

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
     from tfxflow.components.input_fingerprint.fingerprints import Parameter
 
-# The Trainer holds both splits in memory as float32 tensors (components/keras_training.py), so
-# (examples + eval_examples) x length values must fit in RAM; 10**10 is 40 GB. BakerExampleGen itself
-# generates and writes 1000-example shards one at a time.
+# (examples + eval_examples) x length values are written as float32 TFRecords: 10**10 is 40 GB.
+# BakerExampleGen generates and writes 1000-example shards one at a time, and the Trainer streams
+# splits larger than trainer.memory_mb (components/keras_training.py).
 MAX_EXAMPLES = 10**8
 MAX_VALUES = 10**10
 
