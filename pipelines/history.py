@@ -17,7 +17,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tfxflow.components.atomic_pusher.versions import newest_version
 from tfxflow.components.drift_gate import DRIFT_KEY
 from tfxflow.components.served_model_evaluator.metrics import recorded
-from tfxflow.pipelines.metadata_store import check_store
+from tfxflow.pipelines.metadata_store import check_store, read_only_store
 from tfxflow.pipelines.spec import PipelineSpec, location_text
 
 _DONE = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED)
@@ -52,9 +52,7 @@ def list_runs(spec: PipelineSpec) -> list[RunRecord]:
     if not path.is_file():
         return []
     check_store(path)
-    config = metadata_store_pb2.ConnectionConfig()
-    config.sqlite.filename_uri, config.sqlite.connection_mode = str(path), config.sqlite.READONLY
-    store = mlmd.MetadataStore(config)
+    store = read_only_store(path)
     nodes = _node_of_execution(store, spec.name)
     served = newest_version(location_text(spec.pusher.serving_dir))
     served_model = served.record.model if served is not None and served.record is not None else None

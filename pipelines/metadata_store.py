@@ -1,6 +1,7 @@
 """Checking a local MLMD store (`<run.root>/metadata.sqlite`) before TFX or MLMD opens it.
 
     check_store(spec.run.root / "metadata.sqlite")   # StoreError if it cannot be read
+    store = read_only_store(spec.run.root / "metadata.sqlite")   # for reading runs back
 
 MLMD reports a damaged SQLite file as a failed query deep inside whichever component opens it
 first; this says which file it is and how to start over, in one line, before anything runs.
@@ -11,6 +12,10 @@ import shlex
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ml_metadata as mlmd
 
 # How long to wait for a run that is writing the store (SQLite's lock) before leaving the check to MLMD.
 BUSY_SECONDS = 30.0
@@ -42,3 +47,13 @@ def check_store(path: Path) -> None:
             f"{path}: not a readable MLMD store ({' '.join(problems[0].split())}); move it aside to start a new "
             f"history (the serving directory is kept): mv {shlex.quote(str(path))} {shlex.quote(str(aside))}"
         )
+
+
+def read_only_store(path: Path) -> mlmd.MetadataStore:
+    """The MLMD store at `path`, opened read-only: reading runs back never writes a running one's store."""
+    import ml_metadata as mlmd
+    from ml_metadata.proto import metadata_store_pb2
+
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri, config.sqlite.connection_mode = str(path), config.sqlite.READONLY
+    return mlmd.MetadataStore(config)

@@ -18,7 +18,6 @@ import datetime
 import html
 import io
 import json
-import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -27,8 +26,10 @@ from ml_metadata.proto import metadata_store_pb2
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
 from tfxflow.components.drift_gate import DRIFT_KEY
-from tfxflow.components.served_model_evaluator.metrics import recorded
+from tfxflow.components.served_model_evaluator.metrics import class_name, per_class_accuracy, recorded
 from tfxflow.components.validation_gate.anomalies import describe_errors
+from tfxflow.pipelines.metadata_store import read_only_store
+from tfxflow.pipelines.summary import tensorboard_command
 
 # Features drawn per page; the rest are listed by name.
 MAX_FEATURES = 40
@@ -57,7 +58,7 @@ def find_run(run_id: str, runs: Path) -> Path:
     """The MLMD store under `runs` (`runs/<pipeline>/metadata.sqlite`) that holds run `run_id`."""
     for store_path in sorted(runs.glob("*/metadata.sqlite")):
         try:
-            if _store(store_path).get_context_by_type_and_name("pipeline_run", run_id) is not None:
+            if read_only_store(store_path).get_context_by_type_and_name("pipeline_run", run_id) is not None:
                 return store_path
         except Exception:  # pylint: disable=broad-except  # another store's damage is not this lookup's
             continue
@@ -65,16 +66,10 @@ def find_run(run_id: str, runs: Path) -> Path:
                       "(`tfxflow runs PIPELINE_FILE` lists its runs)")
 
 
-def _store(store_path: Path) -> mlmd.MetadataStore:
-    config = metadata_store_pb2.ConnectionConfig()
-    config.sqlite.filename_uri, config.sqlite.connection_mode = str(store_path), config.sqlite.READONLY
-    return mlmd.MetadataStore(config)
-
-
 def write_report(store_path: Path, run_id: str) -> Path:
     """Writes the report of run `run_id` of the MLMD store at `store_path`, whole (written beside, then
     renamed); returns its path."""
-    store = _store(store_path)
+    store = read_only_store(store_path)
     run = store.get_context_by_type_and_name("pipeline_run", run_id)
     if run is None:
         raise ReportError(f"{store_path}: no run {run_id!r}; `tfxflow runs PIPELINE_FILE` lists them")
@@ -290,23 +285,19 @@ def _evaluation(outcome: Optional[dict[str, Any]], blessing: Optional[metadata_s
     overall = (f"<p>Accuracy {accuracy:.4f} on {outcome.get('examples', 0):,} eval examples.</p>"
                if accuracy is not None else "")
 
-    def name(label: int | str) -> str:
-        return classes[int(label)] if 0 <= int(label) < len(classes) else str(label)
-
-    per_class = "".join(f"<tr><td>{html.escape(name(label))}</td><td class='n'>{value:.4f}</td></tr>"
-                        for label, value in sorted(outcome.get("per_class_accuracy", {}).items(),
-                                                   key=lambda item: int(item[0])))
+    per_class = "".join(f"<tr><td>{html.escape(name)}</td><td class='n'>{value:.4f}</td></tr>"
+                        for name, value in per_class_accuracy(outcome, classes).items())
     table = f"<table><tr><th>class</th><th>accuracy</th></tr>{per_class}</table>" if per_class else ""
-    return verdict + overall + table + _confusion(outcome.get("confusion_matrix", []), name)
+    return verdict + overall + table + _confusion(outcome.get("confusion_matrix", []), classes)
 
 
-def _confusion(entries: list[list[int]], name: Any) -> str:
+def _confusion(entries: list[list[int]], classes: tuple[str, ...]) -> str:
     if not entries:
         return ""
     ids = sorted({entry[0] for entry in entries} | {entry[1] for entry in entries if entry[1] >= 0})
     counts = {(actual, predicted): count for actual, predicted, count in entries}
     largest = max(counts.values()) or 1
-    header = "".join(f"<th>{html.escape(name(i))}</th>" for i in ids)
+    header = "".join(f"<th>{html.escape(class_name(classes, i))}</th>" for i in ids)
     rows = []
     for actual in ids:
         cells = []
@@ -314,7 +305,7 @@ def _confusion(entries: list[list[int]], name: Any) -> str:
             count = counts.get((actual, predicted), 0)
             shade = 0.08 + 0.6 * count / largest if count else 0
             cells.append(f"<td class='n' style='background:rgba(74,126,187,{shade:.2f})'>{count:,}</td>")
-        rows.append(f"<tr><th>{html.escape(name(actual))}</th>{''.join(cells)}</tr>")
+        rows.append(f"<tr><th>{html.escape(class_name(classes, actual))}</th>{''.join(cells)}</tr>")
     return (f"<h3>Confusion matrix</h3><p class='muted'>Rows: the true class; columns: the predicted one.</p>"
             f"<table><tr><th></th>{header}</tr>{''.join(rows)}</table>")
 
@@ -335,9 +326,7 @@ def _training(model_run: Optional[metadata_store_pb2.Artifact]) -> str:
         heads = "".join(f"<th>{key.replace('val_', 'eval ')}</th>" for key in keys)
         table = f"<table><tr><th>epoch</th>{heads}</tr>{rows}</table>"
     image = _image(curve.read_bytes(), "learning curves") if curve.is_file() else ""
-    tensorboard = Path(sys.executable).with_name("tensorboard")
-    return image + table + f"<p class='muted'>TensorBoard: <code>{tensorboard} --logdir " \
-        f"{html.escape(str(directory))}</code></p>"
+    return image + table + f"<p class='muted'>TensorBoard: <code>{html.escape(tensorboard_command(str(directory)))}</code></p>"
 
 
 def _samples(model_run: Optional[metadata_store_pb2.Artifact]) -> str:

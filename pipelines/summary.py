@@ -17,7 +17,7 @@ from ml_metadata.proto import metadata_store_pb2
 
 from tfxflow.components.atomic_pusher.versions import newest_version
 from tfxflow.components.drift_gate import DRIFT_KEY
-from tfxflow.components.served_model_evaluator.metrics import recorded
+from tfxflow.components.served_model_evaluator.metrics import per_class_accuracy, recorded
 from tfxflow.pipelines.spec import PipelineSpec, location_text
 
 
@@ -77,8 +77,8 @@ class RunSummary:
         lines += [f"  plot: {plot}" for plot in self.plots]
         if self.report:
             lines.append(f"  report: {self.report}")
-        if self.tensorboard:  # the venv's own tensorboard: the command works as printed
-            lines.append(f"  {Path(sys.executable).with_name('tensorboard')} --logdir {self.tensorboard}")
+        if self.tensorboard:
+            lines.append(f"  {tensorboard_command(self.tensorboard)}")
         lines += [f"  {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -138,13 +138,14 @@ def summarize(
 
 def candidate_metrics(outcome: dict[str, Any], classes: Sequence[str] = ()) -> dict[str, Any]:
     """The Evaluator's outcome (served_model_evaluator/metrics.py) as the summary's metrics: accuracy,
-    example count, and accuracy per class by name (`classes[id]`, or the id), in class-id order."""
-    def name(label: str) -> str:
-        return classes[int(label)] if 0 <= int(label) < len(classes) else label
-
-    per_class = sorted(outcome.get("per_class_accuracy", {}).items(), key=lambda item: int(item[0]))
+    example count, and accuracy per class by name (metrics.per_class_accuracy)."""
     return {"accuracy": outcome.get("accuracy"), "examples": outcome.get("examples", 0),
-            "per_class_accuracy": {name(label): value for label, value in per_class}}
+            "per_class_accuracy": per_class_accuracy(outcome, classes)}
+
+
+def tensorboard_command(logdir: str) -> str:
+    """The venv's own tensorboard on `logdir`: the command works as printed."""
+    return f"{Path(sys.executable).with_name('tensorboard')} --logdir {logdir}"
 
 
 def drift_result(artifacts: list[metadata_store_pb2.Artifact]) -> Optional[str]:

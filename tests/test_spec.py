@@ -237,7 +237,7 @@ def test_settings_that_failed_mid_run_are_refused_by_validate(write_spec):
      "trainer.batch_size=1000000", "trainer.learning_rate=10", "trainer.learning_rate=1e-3", "ingest.length=100000",
      "ingest={kind: baker, examples: 100000000, eval_examples: 100000000, length: 50}", "ingest.examples=2",
      "evaluator.min_accuracy=0", "evaluator.min_accuracy=1", "evaluator.max_accuracy_drop=1",
-     "pusher.keep=1", "pusher.keep=1000000000000", "kubeflow.schedule={cron: '0 0 3 * * *', max_concurrency: 10}"],
+     "pusher.keep=1", "pusher.keep=1000000000000", "trainer.memory_mb=0", "trainer.memory_mb=1000000", "kubeflow.schedule={cron: '0 0 3 * * *', max_concurrency: 10}"],
 )
 def test_the_largest_and_smallest_usable_values_are_accepted(write_spec, override):
     load_spec(write_spec(MINIMAL), [override])
@@ -255,13 +255,15 @@ def test_the_largest_and_smallest_usable_values_are_accepted(write_spec, overrid
         ("ingest.length=100001", "--set ingest.length: Input should be less than or equal to 100000"),
         ("ingest={kind: baker, examples: 100000, length: 100000}",
          "--set ingest: (examples + eval_examples) x length is 10,200,000,000 values; expected at most "
-         "10,000,000,000 (the Trainer holds both splits in memory, 4 bytes a value)"),
+         "10,000,000,000 (written as float32 examples: 4 bytes a value on disk)"),
         ("trainer.epochs=10001", "--set trainer.epochs: Input should be less than or equal to 10000"),
         ("trainer.batch_size=1000001", "--set trainer.batch_size: Input should be less than or equal to 1000000"),
         ("trainer.learning_rate=0", "--set trainer.learning_rate: Input should be greater than 0"),
         ("trainer.learning_rate=.inf", "--set trainer.learning_rate: Input should be a finite number"),
         ("evaluator.min_accuracy=.nan", "--set evaluator.min_accuracy: Input should be a finite number"),
         ("pusher.keep=0", "--set pusher.keep: Input should be greater than or equal to 1"),
+        ("trainer.memory_mb=-1", "--set trainer.memory_mb: Input should be greater than or equal to 0"),
+        ("trainer.memory_mb=1000001", "--set trainer.memory_mb: Input should be less than or equal to 1000000"),
         ("trainer.epochs=yes", "--set trainer.epochs: expected a number, got True"),
         ("evaluator.min_accuracy=on", "--set evaluator.min_accuracy: expected a number, got True"),
         ("trainer.seed=1.5", "--set trainer.seed: Input should be a valid integer, got a number with a fractional"),

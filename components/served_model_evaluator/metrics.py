@@ -12,6 +12,7 @@ likeliest class is the prediction), `failed_thresholds` has one line per thresho
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, Optional
 
 OUTCOME_KEY = "tfxflow_outcome"  # the blessing's custom property holding the outcome as JSON
@@ -53,6 +54,17 @@ def recorded(blessing: Any, evaluation_uri: Optional[str] = None) -> Optional[di
     if blessing is not None and OUTCOME_KEY in blessing.custom_properties:
         return json.loads(blessing.custom_properties[OUTCOME_KEY].string_value)
     return evaluation_outcome(evaluation_uri) if evaluation_uri else None
+
+
+def class_name(classes: Sequence[str], class_id: int | str) -> str:
+    """A class id's name: `classes[id]`, or the id itself when the schema names no such class."""
+    return classes[int(class_id)] if 0 <= int(class_id) < len(classes) else str(class_id)
+
+
+def per_class_accuracy(outcome: dict[str, Any], classes: Sequence[str] = ()) -> dict[str, float]:
+    """The outcome's accuracy per class, by class name, in class-id order."""
+    by_id = sorted(outcome.get("per_class_accuracy", {}).items(), key=lambda item: int(item[0]))
+    return {class_name(classes, class_id): value for class_id, value in by_id}
 
 
 def _confusion_matrix(plots: Any) -> list[list[int]]:

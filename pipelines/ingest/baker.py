@@ -45,7 +45,7 @@ class BakerIngest(IngestSettings):
         if values > MAX_VALUES:
             raise ValueError(
                 f"(examples + eval_examples) x length is {values:,} values; expected at most {MAX_VALUES:,} "
-                f"(the Trainer holds both splits in memory, 4 bytes a value)"
+                f"(written as float32 examples: 4 bytes a value on disk)"
             )
         return self
 
