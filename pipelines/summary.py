@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -144,8 +145,8 @@ def candidate_metrics(outcome: dict[str, Any], classes: Sequence[str] = ()) -> d
 
 
 def tensorboard_command(logdir: str) -> str:
-    """The venv's own tensorboard on `logdir`: the command works as printed."""
-    return f"{Path(sys.executable).with_name('tensorboard')} --logdir {logdir}"
+    """The venv's own tensorboard on `logdir`: the command works as printed (and pasted: quoted)."""
+    return shlex.join([str(Path(sys.executable).with_name("tensorboard")), "--logdir", logdir])
 
 
 def drift_result(artifacts: list[metadata_store_pb2.Artifact]) -> Optional[str]:

@@ -1,13 +1,14 @@
 """The TensorBoard command every summary prints works from the venv: it serves the Trainer's logs."""
 import json
+import shlex
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
+
+from tfxflow.pipelines.summary import tensorboard_command  # what the summary prints
 
 pytestmark = pytest.mark.e2e
 
@@ -17,8 +18,7 @@ def test_the_printed_tensorboard_command_serves_the_trainers_logs(baker_first_ru
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [str(Path(sys.executable).with_name("tensorboard")), "--logdir", summary["tensorboard"],
-               "--host", "127.0.0.1", "--port", str(port)]
+    command = [*shlex.split(tensorboard_command(summary["tensorboard"])), "--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline, page = time.monotonic() + 180, None
