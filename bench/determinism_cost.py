@@ -30,7 +30,9 @@ def fit(data: Path, deterministic: bool, epochs: int) -> dict:
 
     from tfxflow.components.keras_training import STEPS_PER_EXECUTION
     from tfxflow.components.mnist_model.model import ARCHITECTURES
+    from tfxflow.components.tf_keras_autograph import leave_tf_keras_unconverted
 
+    leave_tf_keras_unconverted()  # as the Trainer does
     tf.keras.utils.set_random_seed(0)
     if deterministic:
         tf.config.experimental.enable_op_determinism()

@@ -25,7 +25,7 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 TFXFLOW = str(Path(sys.executable).with_name("tfxflow"))
 SHIFTS = [(1, 0), (-1, 0), (0, 1), (0, -1), (2, 0), (-2, 0), (0, 2), (0, -2), (1, 1), (-1, -1)]
-BEAM = {"in_memory": ["--direct_running_mode=in_memory", "--direct_num_workers=1"],
+BEAM = {"in_memory": [],  # the default: Beam's in-memory DirectRunner, one worker
         "multi_processing": ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]}
 
 

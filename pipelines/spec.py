@@ -314,7 +314,10 @@ class PusherSettings(Section):
 class BeamSettings(Section):
     """Beam pipeline arguments for the data-parallel components."""
 
-    args: list[str] = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
+    # No arguments: Beam's defaults, the in-memory DirectRunner with one worker. Any argument makes
+    # TFX build an sdist of itself for remote workers before each Beam component (0.9 s each here,
+    # tfx/utils/dependency_utils.py), which a DirectRunner never installs.
+    args: list[str] = []
 
 
 class DriftSettings(Section):

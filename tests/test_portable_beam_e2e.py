@@ -44,6 +44,8 @@ def test_baker_pipeline_runs_its_beam_jobs_on_the_job_service(job_service, tmp_p
     assert summary["blessed"] is True and summary["pushed_model"]
     jobs = log.read_text().count("Completed job in")
     assert jobs >= 3, log.read_text()[-2000:]  # StatisticsGen, Transform, Evaluator (ExampleGen writes without Beam)
+    # given Beam arguments, TFX packs itself for the workers (absent by default: test_baker_pipeline_e2e)
+    assert "Attempting to infer TFX Python dependency" in next((tmp_path / "logs").iterdir()).read_text()
     portable, labels = baker_probabilities(summary["pushed_model"])
     local, _ = baker_probabilities(baker_first_run[1]["pushed_model"])
     np.testing.assert_allclose(portable, local, atol=1e-4)

@@ -17,6 +17,7 @@ from tfx.types import artifact_utils, standard_artifacts, standard_component_spe
 from tfx.utils import io_utils, path_constants
 
 from tfxflow.components.served_model_evaluator.metrics import evaluation_outcome, record
+from tfxflow.components.tf_keras_autograph import leave_tf_keras_unconverted
 
 SERVED_BASELINE_KEY = "served_baseline"
 
@@ -30,6 +31,7 @@ class Executor(evaluator.Executor):
         output_dict: dict[str, list[types.Artifact]],
         exec_properties: dict[str, Any],
     ) -> None:
+        leave_tf_keras_unconverted()  # loading the models traces tf_keras code: 1.5 s less on MNIST
         served = exec_properties.get(SERVED_BASELINE_KEY) or ""
         if served:
             input_dict = {**input_dict, standard_component_specs.BASELINE_MODEL_KEY: [self._staged(served)]}
