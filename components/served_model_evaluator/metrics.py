@@ -28,7 +28,7 @@ def evaluation_outcome(evaluation_uri: str) -> dict[str, Any]:
     outcome: dict[str, Any] = {"accuracy": None, "examples": 0}
     for metrics_for_slice in tfma.load_metrics(evaluation_uri):
         if metrics_for_slice.slice_key.single_slice_keys:
-            continue  # the overall slice is the only one the Evaluator computes
+            continue  # only the overall slice is read (older runs also hold one per class)
         values = {
             item.key.name: round(item.value.double_value.value, 6)
             for item in metrics_for_slice.metric_keys_and_values
