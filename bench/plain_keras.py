@@ -1,6 +1,7 @@
 """Baseline 1: the tutorial's plain Keras script on the same npz (no TFX), printing a JSON result.
 
     python bench/plain_keras.py ../shared/data/mnist.npz
+    python bench/plain_keras.py ../shared/data/mnist.npz --tf-keras-rule   # with tfxflow's AutoGraph rule
 """
 import json
 import os
@@ -12,6 +13,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+
+if "--tf-keras-rule" in sys.argv[2:]:  # what the Trainer's fix (components/tf_keras_autograph.py) gives this script
+    from tfxflow.components.tf_keras_autograph import leave_tf_keras_unconverted
+
+    leave_tf_keras_unconverted()
 
 with np.load(sys.argv[1], allow_pickle=False) as mnist:
     x_train, y_train, x_test, y_test = (mnist[k] for k in ("x_train", "y_train", "x_test", "y_test"))
