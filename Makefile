@@ -1,5 +1,7 @@
 # Two commands on a fresh machine:  `make run` (the baker pipeline) and `make test` (the suite).
-# Both create .venv/ with a Python 3.10 and install the locked stack (requirements.lock) with uv.
+# Both create .venv/ with a Python 3.10 and install the locked stack (requirements.lock) with uv,
+# compiled to bytecode at install: where PYTHONDONTWRITEBYTECODE is set (as in many images and CI
+# machines) Python would otherwise compile TensorFlow's modules again on every import (10 s, not 3.5 s).
 
 VENV      := .venv
 STAMP     := $(VENV)/.installed
@@ -45,8 +47,8 @@ $(STAMP): requirements.lock setup.py
 	  "$$py" -m venv $(VENV); \
 	}
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(UV_PIN)
-	$(UV) pip install --quiet --python $(VENV)/bin/python -r requirements.lock
-	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e .
+	$(UV) pip install --quiet --compile-bytecode --python $(VENV)/bin/python -r requirements.lock
+	$(UV) pip install --quiet --compile-bytecode --python $(VENV)/bin/python --no-deps -e .
 	@touch $@
 
 clean:

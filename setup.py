@@ -15,7 +15,8 @@ setup(
     package_data={"tfxflow.pipelines": ["*.yaml"], "tfxflow.schemas": ["*/*.pbtxt"]},
     install_requires=[
         "tfx==1.16.0",
-        "apache-beam[gcp]==2.59.0",
+        "apache-beam[gcp,aws]==2.59.0",
+        "tensorflow-io==0.37.1",
         "tensorflow==2.16.2",
         "tf-keras~=2.16.0",
         "protobuf==3.20.3",
@@ -28,9 +29,9 @@ setup(
         "matplotlib>=3.8,<4",
         "pillow>=10",
     ],
-    extras_require={"test": ["pytest>=8", "hypothesis>=6", "cryptography"]},
+    extras_require={"test": ["pytest>=8", "hypothesis>=6", "cryptography", "moto[s3]>=5,<6", "flask", "flask-cors"]},
     entry_points={
-        "console_scripts": ["tfxflow=tfxflow.pipelines.cli:main"],
+        "console_scripts": ["tfxflow=tfxflow.pipelines.cli:entry"],
         # The ingest kinds `ingest.kind` names (pipelines/registry.py); a user's package may add its own.
         "tfxflow.ingest": [
             "baker=tfxflow.pipelines.ingest.baker:BakerIngest",

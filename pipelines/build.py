@@ -40,12 +40,13 @@ _EVAL_BATCH = 1000
 
 
 def local_pipeline(spec: PipelineSpec, fingerprints: Fingerprints) -> pipeline.Pipeline:
-    """The pipeline for the local runner, rooted at `run.root` with MLMD in SQLite there."""
-    root = spec.run.root.resolve()
+    """The pipeline for the local runner: artifacts under `run.pipeline_root` (a directory or a bucket),
+    MLMD in SQLite in `run.root`."""
     return pipeline.Pipeline(
         pipeline_name=spec.name,
-        pipeline_root=str(root / "pipeline"),
-        metadata_connection_config=metadata.sqlite_metadata_connection_config(str(root / "metadata.sqlite")),
+        pipeline_root=location_text(spec.run.pipeline_root),
+        metadata_connection_config=metadata.sqlite_metadata_connection_config(
+            str(spec.run.root.resolve() / "metadata.sqlite")),
         components=_components(spec, fingerprints),
         enable_cache=spec.run.cache,
         beam_pipeline_args=spec.beam.args,

@@ -79,8 +79,9 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
     capture_logs(log_file, verbose)
     from tfxflow.components.input_fingerprint.fingerprints import InputError
     from tfxflow.components.npz_example_gen.mnist_npz import NpzError
+    from tfxflow.components.object_store import StoreError
     from tfxflow.components.user_code import UnknownName
-    from tfxflow.pipelines.metadata_store import StoreError
+    from tfxflow.pipelines.metadata_store import StoreError as MetadataStoreError
     from tfxflow.pipelines.run import run_pipeline  # imports TensorFlow: only once the spec is known to be good
 
     from tfxflow.pipelines.interrupts import exit_130_on_ctrl_c
@@ -95,7 +96,7 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
         with exit_130_on_ctrl_c(interrupted), exclusive_run(spec.run.root, functools.partial(click.echo, err=True)), \
                 progress:
             summary = run_pipeline(spec, progress.started, progress.ended, started=_STARTED)
-    except (NpzError, InputError, StoreError, UnknownName) as error:  # unreadable input, user code or MLMD store
+    except (NpzError, InputError, StoreError, MetadataStoreError, UnknownName) as error:  # nothing ran
         click.echo(str(error), err=True)
         sys.exit(2)
     if as_json:
@@ -107,13 +108,12 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
 
 
 @main.command()
-@click.option(
-    "--model", "model_dir", required=True, type=click.Path(path_type=Path), help="Pushed model or serving dir."
-)
+@click.option("--model", "model_dir", required=True, help="Pushed model or serving dir: a path or a gs://, s3:// or "
+              "minio:// URI.")
 @click.option("--input", "inputs", required=True, multiple=True, type=click.Path(path_type=Path),
               help="CSV, npz, TFRecords (.tfrecord, .gz, a directory) or an image file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
-def predict(model_dir: Path, inputs: tuple[Path, ...], as_json: bool) -> None:
+def predict(model_dir: str, inputs: tuple[Path, ...], as_json: bool) -> None:
     """Classify inputs with a pushed model: CSV rows, npz rows, TFRecords of tf.Examples, or image files
     of the model's image size (an MNIST model: npz images or 28x28 PNGs, turned upright).
 
@@ -160,6 +160,7 @@ def predict(model_dir: Path, inputs: tuple[Path, ...], as_json: bool) -> None:
         for names, records in model_inputs.examples_for(layout, path):
             show(names, predicting.predict_records(model, records), [{}] * len(names))
 
+    model_dir = _location(model_dir, "--model")
     layout = model_inputs.model_layout(model_dir)
     if layout.mnist:
         checked = each(list(inputs), lambda path: predicting.read_inputs([path])[0])
@@ -186,12 +187,13 @@ def validate(spec_file: Path, overrides: tuple[str, ...]) -> None:
 @main.command()
 @click.argument("spec_file", type=_SPEC_FILE)
 @_SET
-@click.option("--data", type=click.Path(path_type=Path), help="New data: an npz (mnist) or TFRecord directory (baker).")
+@click.option("--data", help="New data like the pipeline's (an npz, CSV, TFRecords...): a path or a gs://, s3:// or "
+              "minio:// URI.")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="A statistics file to compare with.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write a report page.")
 def drift(
-    spec_file: Path, overrides: tuple[str, ...], data: Path | None, baseline: Path | None, as_json: bool,
+    spec_file: Path, overrides: tuple[str, ...], data: str | None, baseline: Path | None, as_json: bool,
     html_file: Path | None,
 ) -> None:
     """Check new data against the schema and the served model's training statistics.
@@ -200,12 +202,13 @@ def drift(
     Without --data, a baker pipeline checks its generator's output (set ingest.seed etc. with --set).
     """
     spec = _load(spec_file, overrides)
+    new_data = _location(data, "--data", *spec.locations().values()) if data else None
     _quiet_tensorflow()
     from tfxflow.components.npz_example_gen.mnist_npz import NpzError
     from tfxflow.pipelines.drift import DriftInputError, check_drift, write_html
 
     try:
-        check = check_drift(spec, data, baseline)
+        check = check_drift(spec, new_data, baseline)
     except (DriftInputError, NpzError) as error:
         _fail(str(error))
     if html_file:
@@ -233,6 +236,7 @@ def infer(spec_file: Path, overrides: tuple[str, ...], output: Path, force: bool
         spec = load_spec(spec_file, (*overrides, "schema_file=null"), schema_required=False)
     except SpecError as error:
         _fail(str(error))
+    _prepare(*spec.locations().values())
     _quiet_tensorflow()
     from tfxflow.components.npz_example_gen.mnist_npz import NpzError
     from tfxflow.pipelines.drift import DriftInputError
@@ -256,6 +260,7 @@ def runs(spec_file: Path, overrides: tuple[str, ...], as_json: bool) -> None:
     """List SPEC_FILE's runs from its MLMD store, newest first."""
     spec = _load(spec_file, overrides)
     _quiet_tensorflow()
+    _prepare(spec.pusher.serving_dir)
     from tfxflow.pipelines.history import list_runs
     from tfxflow.pipelines.metadata_store import StoreError
 
@@ -293,13 +298,27 @@ def report(run_id: str, spec_file: Path | None, overrides: tuple[str, ...]) -> N
 
     try:
         if spec_file:
-            store = _load(spec_file, overrides).run.root / "metadata.sqlite"
+            spec = _load(spec_file, overrides)
+            _prepare(*spec.locations().values())
+            store = spec.run.root / "metadata.sqlite"
         else:
             store = find_run(run_id, Path("runs"))
         check_store(store)
         click.echo(write_report(store, run_id))
     except (ReportError, StoreError) as error:
         _fail(str(error))
+
+
+def entry() -> NoReturn:
+    """The `tfxflow` console script: `main`, ended through object_store.exit_process so that a
+    command that read or wrote S3 exits with its own code (see there)."""
+    from tfxflow.components.object_store import exit_process
+
+    try:
+        main()
+    except SystemExit as ended:
+        exit_process(ended.code)
+    exit_process(0)
 
 
 def _quiet_tensorflow() -> None:
@@ -413,6 +432,29 @@ def _compile(spec: PipelineSpec, spec_file: Path, output: Path) -> None:
     try:
         compile_pipeline(spec, output, source=spec_file)
     except (SpecError, UnknownName) as error:
+        _fail(str(error))
+
+
+def _location(value: str, option: str, *others: object) -> str | Path:
+    """An option's path or URI as tfxflow reads it (a URI's store made readable and checked, with the
+    `others` the command reads; one line and exit 2 if it is not usable)."""
+    from tfxflow.components import object_store
+
+    try:
+        object_store.check(value)
+    except ValueError as error:
+        _fail(f"{option}: {error}")
+    _prepare(value, *others)
+    return object_store.io_uri(value) if object_store.scheme(value) else Path(value)
+
+
+def _prepare(*locations: object) -> None:
+    """object_store.prepare, its StoreError one line and exit 2."""
+    from tfxflow.components.object_store import StoreError, prepare
+
+    try:
+        prepare(*locations)
+    except StoreError as error:
         _fail(str(error))
 
 

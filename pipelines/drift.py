@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +64,7 @@ class DriftCheck:
         return "\n".join(lines)
 
 
-def check_drift(spec: PipelineSpec, data: Optional[Path], baseline: Optional[Path]) -> DriftCheck:
+def check_drift(spec: PipelineSpec, data: Optional[str | Path], baseline: Optional[Path]) -> DriftCheck:
     """Statistics of the new data, validated against the schema and compared with the baseline. New data
     without labels (rows alone) is checked against the schema without the label, and its label is not
     compared."""
@@ -87,7 +88,7 @@ def check_drift(spec: PipelineSpec, data: Optional[Path], baseline: Optional[Pat
     return DriftCheck(description, baseline_description, examples, report, statistics, baseline_statistics)
 
 
-def new_data_statistics(spec: PipelineSpec, data: Optional[Path]) -> tuple[Statistics, str, int]:
+def new_data_statistics(spec: PipelineSpec, data: Optional[str | Path]) -> tuple[Statistics, str, int]:
     """TFDV statistics of new data, a description of it, and its number of examples."""
     records, description = spec.ingest.new_examples(data)
     batch = decode_examples(records)
@@ -110,9 +111,11 @@ def write_html(check: DriftCheck, path: Path) -> None:
     path.write_text(page("tfxflow drift", body), encoding="utf-8")
 
 
-def read_tfrecords(data: Path, what: str) -> list[bytes]:
-    """Every record of the TFRecord files (gzipped or not) under the directory `data`, serialized `what`."""
-    files = sorted(str(p) for p in data.rglob("*") if p.is_file()) if data.is_dir() else []
+def read_tfrecords(data: str | Path, what: str) -> list[bytes]:
+    """Every record of the TFRecord files (gzipped or not) under the directory `data` (a path or a URI),
+    serialized `what`."""
+    files = sorted(os.path.join(directory, name) for directory, _, names in tf.io.gfile.walk(str(data))
+                   for name in names)
     if not files:
         raise DriftInputError(f"--data: {data}: expected a directory of TFRecord files of {what}")
     return read_records(files, data)

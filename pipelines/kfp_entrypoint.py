@@ -1,6 +1,6 @@
 """The command every compiled Kubeflow task runs: TFX's v2 entrypoint, given an ExecutorInput it can read.
 
-    python -m pipelines.kfp_entrypoint --executor_class_path X --json_serialized_invocation_args '{{$}}' \\
+    python -m tfxflow.pipelines.kfp_entrypoint --executor_class_path X --json_serialized_invocation_args '{{$}}' \\
         --json_serialized_inputs_spec_args '{...}' [beam args]
 
 KFP's driver hands the container two things TFX 1.16's entrypoint
@@ -13,20 +13,35 @@ KFP's driver hands the container two things TFX 1.16's entrypoint
   `Schema: "", // TODO(Bobgy): figure out how to get schema`, 2.0.5 to HEAD), from which TFX reads
   the artifact's class and fails. Each gets the type its component declares, from the inputs spec
   TFX compiles into the command line.
-Everything else reaches TFX's entrypoint unchanged.
+And it reads and writes the artifacts where KFP's launcher keeps them: before the command runs, the
+launcher downloads every input artifact from the pipeline root's store to its local path (/gcs/,
+/s3/ or /minio/ + bucket and key), and after, it uploads every output artifact from there
+(backend/src/v2/component/launcher_v2.go: downloadArtifacts, uploadOutputArtifacts, LocalPathForURI;
+2.5.0 and 2.17.0). TFX is given those paths, so it needs neither the store's endpoint nor its
+credentials nor a filesystem for minio://, and the URIs it reports back are the artifacts' own
+again (the launcher refuses an output URI outside the run's root). With a Beam runner that runs
+elsewhere (Dataflow, Flink, Spark: `--runner` other than the DirectRunner), whose workers cannot
+see the pod's disk, the artifacts stay at their URIs (minio:// read as s3://).
 """
 from __future__ import annotations
 
 import json
+import re
 import runpy
 import sys
-from typing import Any
+import traceback
+from typing import Any, Callable
+
+from tfxflow.components import object_store
 
 TFX_ENTRYPOINT = "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"
 INVOCATION_FLAG = "--json_serialized_invocation_args"
 INPUTS_SPEC_FLAG = "--json_serialized_inputs_spec_args"
 # Schema titles of Kubeflow's own artifact types (system.Artifact, system.Model, ...); TFX's are tfx.*.
 KFP_TYPE_PREFIX = "system."
+# Beam's runners that run in the task's own process or pod, by name as Beam matches them (case and a
+# trailing "Runner" aside: apache_beam/runners/runner.py, create_runner).
+_IN_POD_RUNNERS = ("", "direct", "switchingdirect", "bundlebaseddirect")
 
 
 def readable_by_tfx(executor_input: dict[str, Any], inputs_spec: dict[str, Any]) -> dict[str, Any]:
@@ -43,13 +58,70 @@ def readable_by_tfx(executor_input: dict[str, Any], inputs_spec: dict[str, Any])
     return executor_input
 
 
+def with_artifact_uris(executor_input: dict[str, Any], where: Callable[[str], str]) -> dict[str, Any]:
+    """`executor_input` with every artifact's URI, input or output, replaced by `where(uri)`:
+
+        with_artifact_uris(executor_input, object_store.launcher_path)   # the launcher's local copies
+    """
+    for side in ("inputs", "outputs"):
+        for listed in executor_input.get(side, {}).get("artifacts", {}).values():
+            for artifact in listed.get("artifacts", []):
+                artifact["uri"] = where(artifact["uri"])
+    return executor_input
+
+
+def report_artifact_uris(output_file: str, uris: dict[str, str]) -> None:
+    """Rewrites the executor output TFX wrote at `output_file` so that each artifact's `uri` is the
+    one KFP provisioned (`uris`: what TFX was given -> the provisioned URI)."""
+    from tfx.dsl.io import fileio
+
+    if not fileio.exists(output_file):
+        return
+    with fileio.open(output_file, "r") as stream:
+        output = json.loads(stream.read())
+    for listed in output.get("artifacts", {}).values():
+        for artifact in listed.get("artifacts", []):
+            artifact["uri"] = uris.get(artifact.get("uri", ""), artifact.get("uri", ""))
+    with fileio.open(output_file, "w") as stream:
+        stream.write(json.dumps(output))
+
+
 def main(argv: list[str]) -> None:
     args = list(argv)
     invocation = args.index(INVOCATION_FLAG) + 1
     inputs_spec = json.loads(args[args.index(INPUTS_SPEC_FLAG) + 1]) if INPUTS_SPEC_FLAG in args else {}
-    args[invocation] = json.dumps(readable_by_tfx(json.loads(args[invocation]), inputs_spec))
+    executor_input = readable_by_tfx(json.loads(args[invocation]), inputs_spec)
+    provisioned = _output_uris(executor_input)
+    in_pod = _runner(args).lower().removesuffix("runner") in _IN_POD_RUNNERS
+    # In the pod: the launcher's local copies; else where Beam's workers read them (minio:// as s3://).
+    executor_input = with_artifact_uris(executor_input, object_store.launcher_path if in_pod else object_store.io_uri)
+    given = _output_uris(executor_input)
+    args[invocation] = json.dumps(executor_input)
+    # Data or a serving directory in S3 (minio:// arrives as s3://): readable, and its buckets answering.
+    object_store.prepare(*sorted(set(re.findall(r"s3://[^\s\"',\\]+", " ".join(args)))))
     sys.argv = [TFX_ENTRYPOINT, *args]
-    runpy.run_module(TFX_ENTRYPOINT, run_name="__main__", alter_sys=True)
+    try:
+        runpy.run_module(TFX_ENTRYPOINT, run_name="__main__", alter_sys=True)
+    except SystemExit as ended:  # absl's app.run ends with sys.exit, 0 on success
+        if ended.code not in (None, 0):
+            raise
+    report_artifact_uris(executor_input["outputs"]["outputFile"],
+                         {given[key]: uri for key, uri in provisioned.items() if given[key] != uri})
+
+
+def _output_uris(executor_input: dict[str, Any]) -> dict[str, str]:
+    outputs = executor_input.get("outputs", {}).get("artifacts", {})
+    return {key: listed["artifacts"][0]["uri"] for key, listed in outputs.items() if listed.get("artifacts")}
+
+
+def _runner(args: list[str]) -> str:
+    """The Beam runner the task's Beam arguments name ("" for Beam's default, the DirectRunner)."""
+    for i, arg in enumerate(args):
+        if arg.startswith("--runner="):
+            return arg.split("=", 1)[1]
+        if arg == "--runner" and i + 1 < len(args):
+            return args[i + 1]
+    return ""
 
 
 def _is_kfp_own(listed: dict[str, Any]) -> bool:
@@ -58,4 +130,13 @@ def _is_kfp_own(listed: dict[str, Any]) -> bool:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except SystemExit as ended:
+        object_store.exit_process(ended.code)
+    except object_store.StoreError as error:
+        object_store.exit_process(f"tfxflow: {error}")
+    except BaseException:  # reported as Python would, then ended through exit_process (S3's exit)
+        traceback.print_exc()
+        object_store.exit_process(1)
+    object_store.exit_process(0)

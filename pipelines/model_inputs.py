@@ -13,6 +13,7 @@ anything is decoded; every problem is one PredictError line naming the file.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from tfxflow.components.atomic_pusher.versions import COMPLETION_FILE, newest_version
 from tfxflow.components.feature_model.features import read_schema
+from tfxflow.components.object_store import filesystem, read_file
 
 INPUT_SCHEMA = "assets.extra/input_schema.pbtxt"  # its features, as the Trainer writes them (keras_training.py)
 # Rows per model call.
@@ -53,29 +56,31 @@ class Layout:
         return next(iter(self.features.items()))
 
 
-def version_directory(path: Path) -> Path:
-    """A pushed version directory, or the newest numbered version in a serving directory."""
-    if (path / "saved_model.pb").is_file():
-        return path
-    versions = sorted((p for p in path.glob("*") if p.name.isdigit() and p.is_dir()), key=lambda p: int(p.name))
-    if not versions:
+def version_directory(path: str | Path) -> str:
+    """A pushed version directory, or the newest complete version in a serving directory (a local path
+    or a URI such as s3://bucket/serving)."""
+    location = str(path)
+    if filesystem(location).exists(os.path.join(location, COMPLETION_FILE)):
+        return location
+    newest = newest_version(location)
+    if newest is None:
         raise PredictError(f"{path}: no saved_model.pb and no numbered versions; expected a pushed model directory")
-    return versions[-1]
+    return newest.path
 
 
-def model_layout(path: Path) -> Layout:
+def model_layout(path: str | Path) -> Layout:
     """What the model at `path` reads (a model with no input schema beside it is read as MNIST's, as
     tfxflow pushed them first, or as the directory that is no model yet, whose error comes on loading)."""
     try:
         directory = version_directory(path)
     except PredictError:
         return Layout(_MNIST)  # inputs are checked first; the directory's own error comes when it is loaded
-    schema_file = directory / INPUT_SCHEMA
-    if not schema_file.is_file():
+    schema_file = os.path.join(directory, INPUT_SCHEMA)
+    if read_file(schema_file) is None:
         return Layout(_MNIST)
     from tensorflow_metadata.proto.v0 import schema_pb2
 
-    schema = read_schema(str(schema_file))
+    schema = read_schema(schema_file)
     return Layout({f.name: (schema_pb2.FeatureType.Name(f.type), tuple(d.size for d in f.shape.dim))
                    for f in schema.feature})
 

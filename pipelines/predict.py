@@ -112,13 +112,14 @@ def upright(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(inverted[:, None, None], 255 - images, images), inverted
 
 
-def load_model(path: Path):  # -> the loaded SavedModel's serving_default signature
-    """The `serving_default` signature of a pushed model (a version dir, or the newest in a serving dir)."""
+def load_model(path: str | Path):  # -> the loaded SavedModel's serving_default signature
+    """The `serving_default` signature of a pushed model (a version dir, or the newest in a serving dir;
+    a local path or a URI)."""
     import tensorflow as tf  # only once the inputs are known to be good
 
     directory = version_directory(path)
     try:
-        signature = tf.saved_model.load(str(directory)).signatures["serving_default"]
+        signature = tf.saved_model.load(directory).signatures["serving_default"]
     except (OSError, KeyError, ValueError) as error:
         reason = " ".join(str(error).split())[:200]
         raise PredictError(f"{directory}: not a pushed tfxflow model ({reason})") from None

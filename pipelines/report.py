@@ -18,6 +18,7 @@ import datetime
 import html
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -26,6 +27,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
 from tfxflow.components.drift_gate import DRIFT_KEY
+from tfxflow.components.object_store import read_file
 from tfxflow.components.served_model_evaluator.metrics import class_name, per_class_accuracy, recorded
 from tfxflow.components.validation_gate.anomalies import describe_errors
 from tfxflow.pipelines.metadata_store import read_only_store
@@ -173,10 +175,10 @@ def statistics_section(datasets: dict[str, statistics_pb2.DatasetFeatureStatisti
 
 
 def _stats(artifact: metadata_store_pb2.Artifact, split: str) -> Optional[statistics_pb2.DatasetFeatureStatistics]:
-    path = Path(artifact.uri) / f"Split-{split}" / "FeatureStats.pb"
-    if not path.is_file():
+    data = read_file(os.path.join(artifact.uri, f"Split-{split}", "FeatureStats.pb"))
+    if data is None:
         return None
-    return statistics_pb2.DatasetFeatureStatisticsList.FromString(path.read_bytes()).datasets[0]
+    return statistics_pb2.DatasetFeatureStatisticsList.FromString(data).datasets[0]
 
 
 def _summary(feature: statistics_pb2.FeatureNameStatistics) -> str:
@@ -245,9 +247,9 @@ def _anomalies(artifact: Optional[metadata_store_pb2.Artifact]) -> str:
         return "<p class='muted'>Not checked (the ExampleValidator did not run).</p>"
     lines = []
     for split in ("train", "eval"):
-        path = Path(artifact.uri) / f"Split-{split}" / "SchemaDiff.pb"
-        if path.is_file():
-            lines += describe_errors(split, anomalies_pb2.Anomalies.FromString(path.read_bytes()))
+        data = read_file(os.path.join(artifact.uri, f"Split-{split}", "SchemaDiff.pb"))
+        if data is not None:
+            lines += describe_errors(split, anomalies_pb2.Anomalies.FromString(data))
     if not lines:
         return "<p class='ok'>None: both splits match the schema.</p>"
     return "<ul>" + "".join(f"<li class='bad'>{html.escape(line.strip())}</li>" for line in lines) + "</ul>"
@@ -257,8 +259,8 @@ def _drift(artifact: Optional[metadata_store_pb2.Artifact]) -> str:
     if artifact is None:
         return "<p class='muted'>Not checked (drift.baseline is none, or the DriftGate did not run).</p>"
     verdict = artifact.custom_properties[DRIFT_KEY].string_value if DRIFT_KEY in artifact.custom_properties else ""
-    path = Path(artifact.uri) / "drift.json"
-    report = json.loads(path.read_text()) if path.is_file() else {"features": []}
+    data = read_file(os.path.join(artifact.uri, "drift.json"))
+    report = json.loads(data) if data is not None else {"features": []}
     return f"<p>{html.escape(verdict)}</p>" + drift_table(report["features"])
 
 
@@ -313,32 +315,32 @@ def _confusion(entries: list[list[int]], classes: tuple[str, ...]) -> str:
 def _training(model_run: Optional[metadata_store_pb2.Artifact]) -> str:
     if model_run is None:
         return "<p class='muted'>Not trained (the Trainer did not run).</p>"
-    directory = Path(model_run.uri)
-    curve = directory / "learning_curve.png"
-    history_path = directory / "history.json"
+    directory = model_run.uri
+    curve = read_file(os.path.join(directory, "learning_curve.png"))
+    history_data = read_file(os.path.join(directory, "history.json"))
     table = ""
-    if history_path.is_file():
-        history = json.loads(history_path.read_text())
+    if history_data is not None:
+        history = json.loads(history_data)
         keys = [key for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in history]
         rows = "".join("<tr><td class='n'>" + str(epoch + 1) + "</td>" + "".join(
             f"<td class='n'>{history[key][epoch]:.4f}</td>" for key in keys) + "</tr>"
             for epoch in range(len(history.get("loss", []))))
         heads = "".join(f"<th>{key.replace('val_', 'eval ')}</th>" for key in keys)
         table = f"<table><tr><th>epoch</th>{heads}</tr>{rows}</table>"
-    image = _image(curve.read_bytes(), "learning curves") if curve.is_file() else ""
-    return image + table + f"<p class='muted'>TensorBoard: <code>{html.escape(tensorboard_command(str(directory)))}</code></p>"
+    image = _image(curve, "learning curves") if curve is not None else ""
+    command = html.escape(tensorboard_command(directory))
+    return image + table + f"<p class='muted'>TensorBoard: <code>{command}</code></p>"
 
 
 def _samples(model_run: Optional[metadata_store_pb2.Artifact]) -> str:
     if model_run is None:
         return "<p class='muted'>None (the Trainer did not run).</p>"
-    directory = Path(model_run.uri)
-    grid = directory / "sample_predictions.png"
-    image = _image(grid.read_bytes(), "sample predictions") if grid.is_file() else ""
-    path = directory / "samples.json"
-    if not path.is_file():
+    grid = read_file(os.path.join(model_run.uri, "sample_predictions.png"))
+    image = _image(grid, "sample predictions") if grid is not None else ""
+    data = read_file(os.path.join(model_run.uri, "samples.json"))
+    if data is None:
         return image or "<p class='muted'>None recorded.</p>"
-    samples = json.loads(path.read_text())
+    samples = json.loads(data)
     names = list(samples[0]["features"]) if samples else []
     heads = "".join(f"<th>{html.escape(name)}</th>" for name in names)
     rows = "".join(
@@ -357,6 +359,6 @@ def _classes(schema: Optional[metadata_store_pb2.Artifact], label: str) -> tuple
     if schema is None:
         return ()
     try:
-        return class_names(read_schema(str(Path(schema.uri) / "schema.pbtxt")), label)[0]
+        return class_names(read_schema(os.path.join(schema.uri, "schema.pbtxt")), label)[0]
     except (OSError, SchemaPlanError):
         return ()

@@ -21,6 +21,7 @@ from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 from tfx.orchestration.portable import launcher, runtime_parameter_utils
 from tfx.proto.orchestration import pipeline_pb2
 
+from tfxflow.components import object_store
 from tfxflow.components.input_fingerprint.fingerprints import fingerprint_inputs
 from tfxflow.pipelines.build import fingerprint_settings, local_pipeline
 from tfxflow.pipelines.metadata_store import check_store
@@ -92,6 +93,7 @@ def run_pipeline(
     """
     started = time.perf_counter() if started is None else started
     check_store(spec.run.root / "metadata.sqlite")
+    object_store.prepare(*spec.locations().values())
     settings = fingerprint_settings(spec)
     if settings["data_uri"]:  # e.g. an MNIST npz: refused from its headers in milliseconds, before it is hashed
         spec.ingest.check_data(settings["data_uri"])

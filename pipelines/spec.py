@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from tfxflow.components import object_store
 from tfxflow.components.user_code import UnknownName, check_importable
 from tfxflow.pipelines.cron import check_cron
 from tfxflow.pipelines.registry import MODELS, Registry
@@ -42,10 +43,6 @@ if TYPE_CHECKING:
     from tfxflow.components.input_fingerprint.fingerprints import Parameter
 
 _URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-# The schemes tf.io.gfile reads and writes in tfxflow's environment and image (TFX and its components
-# write every artifact with it): tf.io.gfile.get_registered_schemes() is gs, file and ram there.
-# S3, MinIO, HDFS and Azure need TensorFlow I/O plug-ins TFX 1.16's image does not have.
-SCHEMES = ("gs", "file")
 # Kubeflow Pipelines' rule for pipeline names, which its API server checks on upload
 # (backend/src/apiserver/common/utils.go, pipelineNamePattern).
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,127}$"
@@ -55,18 +52,13 @@ NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,127}$"
 MAX_SEED = 2**32 - 1
 # A TFDV schema of thousands of features is well under this; protobuf's text parser reads about 1 MB/s.
 MAX_SCHEMA_BYTES = 4 * 2**20
-
-
-def check_scheme(value: str) -> str:
-    """`value` if it is a URI of a scheme tf.io.gfile supports here; else one line saying what to use."""
-    scheme = _URI.match(value).group(1)
-    if scheme.lower() not in SCHEMES:
-        raise ValueError(
-            f"{scheme}:// is not supported: tfxflow and TFX read and write every file with tf.io.gfile, which "
-            f"here supports gs:// and local paths (file://); {value!r} needs a TensorFlow I/O plug-in that TFX "
-            "1.16's image lacks. Use gs://, or a local path or file:// on a volume every pod mounts"
-        )
-    return value
+# The schemes KFP's launcher stores a run's artifacts in (backend/src/v2/config/env.go,
+# GetStoreSessionInfo: minio, s3, gs; 2.5.0:105-148, 2.17.0:118-161).
+KFP_ROOT_SCHEMES = ("gs", "s3", "minio")
+# The endpoint of a KFP installation's own store (minio://): SeaweedFS from KFP 2.16
+# (backend/src/v2/objectstore/config.go@2.17.0:29), MinIO before (config.go@2.5.0:32).
+KFP_STORE = "http://seaweedfs.kubeflow:9000"
+KFP_STORE_BEFORE_2_16 = "http://minio-service.kubeflow:9000"
 
 
 def Location(what: str, must_exist: bool = True) -> Any:  # noqa: N802  (used as a type)
@@ -79,7 +71,7 @@ def Location(what: str, must_exist: bool = True) -> Any:  # noqa: N802  (used as
         if not isinstance(value, str) or not value:
             raise ValueError(f"expected a path or URI of the {what}, got {value!r}")
         if _URI.match(value):
-            return check_scheme(value)
+            return object_store.check(value)
         if must_exist and not Path(value).is_file():
             raise ValueError(f"expected an existing {what}, {value} is not one")
         return Path(value)
@@ -131,8 +123,9 @@ def check_schema(location: str | Path) -> str | Path:
 
 
 def location_text(location: str | Path) -> str:
-    """A Location as TFX takes it: the URI itself, or the local path made absolute."""
-    return location if isinstance(location, str) else str(location.resolve())
+    """A Location as TFX reads and writes it: the URI (minio:// as s3://, object_store.io_uri), or the
+    local path made absolute."""
+    return object_store.io_uri(location) if isinstance(location, str) else str(location.resolve())
 
 
 class Section(BaseModel):
@@ -141,10 +134,24 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class RunSettings(Section):
-    """Where the run's artifacts and its MLMD SQLite store live, and whether to reuse results."""
+def _local_root(value: Any) -> Path:
+    if isinstance(value, str) and _URI.match(value):
+        raise ValueError(f"expected a local directory, got {value!r}: run.root holds the MLMD SQLite store, logs "
+                         "and reports, which stay on this machine; put the artifacts in a bucket with "
+                         "run.pipeline_root")
+    return value
 
-    root: Path | None = Field(None, description="default: runs/<name>")
+
+class RunSettings(Section):
+    """Where a local run keeps its MLMD SQLite store, logs, reports and artifacts; whether it reuses results."""
+
+    root: Annotated[Path, BeforeValidator(_local_root)] | None = Field(
+        None, description="default: runs/<name>; the MLMD store, logs and reports (a local directory)"
+    )
+    pipeline_root: Location("artifact root", must_exist=False) | None = Field(
+        None, description="where the components write their artifacts: default <run.root>/pipeline; a gs://, "
+        "s3:// or minio:// URI keeps them in a bucket"
+    )
     cache: bool = True
 
 
@@ -216,9 +223,10 @@ class IngestSettings(Section):
         """`key: problem` for each setting a Kubeflow cluster cannot use (local paths are found for you)."""
         return []
 
-    def new_examples(self, data: Optional[Path]) -> tuple[list[bytes], str]:
-        """Serialized tf.Examples of new data for `tfxflow drift` (`data` None: the kind's own source), and
-        what they are, in words; DriftInputError when `data` cannot be used."""
+    def new_examples(self, data: Optional[str | Path]) -> tuple[list[bytes], str]:
+        """Serialized tf.Examples of new data for `tfxflow drift` (`data`: a local Path, or a URI as a str such
+        as s3://bucket/new.csv; None: the kind's own source), and what they are, in words; DriftInputError
+        when `data` cannot be used."""
         raise NotImplementedError(f"{type(self).__name__}.new_examples")
 
 
@@ -343,14 +351,29 @@ class ScheduleSettings(Section):
 
 
 def _pipeline_root(value: str) -> str:
-    # KFP's launcher stores artifacts only under gs://, s3://, minio:// or mem:// roots
-    # (backend/src/v2/objectstore/config.go), and TFX writes them with tf.io.gfile (gs:// here).
-    if not value.startswith("gs://"):
+    if object_store.scheme(value) not in KFP_ROOT_SCHEMES:
         raise ValueError(
-            f"expected a gs:// URI, such as gs://bucket/tfxflow, got {value!r}: KFP stores artifacts in "
-            "gs://, s3:// or minio://, and TFX writes them with tf.io.gfile, which supports gs:// here"
+            f"expected a gs://, s3:// or minio:// URI, such as minio://mlpipeline/v2/artifacts, got {value!r}: KFP's "
+            "launcher stores a run's artifacts only there"
         )
     return value
+
+
+class ObjectStoreSettings(Section):
+    """How Kubeflow tasks reach the S3-compatible store of s3:// and minio:// locations (data, schema,
+    serving directory): the AWS SDK's variables in every task, the credentials from a Kubernetes secret."""
+
+    endpoint: str | None = Field(
+        None, description="AWS_ENDPOINT_URL_S3 of every task; default: for minio:// locations KFP's own store, "
+        f"{KFP_STORE} (KFP 2.16 and later; {KFP_STORE_BEFORE_2_16} before), for s3:// AWS's own endpoint"
+    )
+    region: str | None = Field(None, description="AWS_REGION of every task; default: unset (us-east-1)")
+    secret: str | None = Field(
+        "mlpipeline-minio-artifact", description="the Kubernetes secret holding the credentials (the one KFP's "
+        "manifests create); null: none, the pods have their own (e.g. an IAM role for the service account)"
+    )
+    access_key: str = Field("accesskey", description="the secret's key holding AWS_ACCESS_KEY_ID")
+    secret_key: str = Field("secretkey", description="the secret's key holding AWS_SECRET_ACCESS_KEY")
 
 
 class KubeflowSettings(Section):
@@ -358,8 +381,10 @@ class KubeflowSettings(Section):
 
     image: str | None = Field(None, description="container image built from this project's Dockerfile")
     pipeline_root: Annotated[str, AfterValidator(_pipeline_root)] | None = Field(
-        None, description="gs:// URI the cluster writes artifacts under, e.g. gs://bucket/tfxflow"
+        None, description="the gs://, s3:// or minio:// URI the cluster writes artifacts under, e.g. "
+        "minio://mlpipeline/v2/artifacts (a default Kubeflow install) or gs://bucket/tfxflow"
     )
+    object_store: ObjectStoreSettings = ObjectStoreSettings()
     beam_args: list[str] = Field(
         ["--direct_running_mode=multi_processing", "--direct_num_workers=0"],
         description="Beam pipeline arguments on the cluster (default: every core of the pod)",
@@ -459,10 +484,23 @@ class PipelineSpec(Section):
             self._check_schema_fits()
         if self.run.root is None:
             self.run.root = Path("runs") / self.name
+        if self.run.pipeline_root is None:
+            self.run.pipeline_root = self.run.root / "pipeline"
         if self.pusher.serving_dir is None:
             self.pusher.serving_dir = self.run.root / "serving"
         return self
 
+
+    def locations(self) -> dict[str, str | Path]:
+        """Every location a local run reads or writes, by its key: a URI (str) or a local Path.
+
+            object_store.prepare(*spec.locations().values())   # S3 readable where the spec needs it
+        """
+        found = {"run.pipeline_root": self.run.pipeline_root, "schema_file": self.schema_file,
+                 "pusher.serving_dir": self.pusher.serving_dir,
+                 **{f"ingest.{key}": value for key, value in self.ingest if isinstance(value, (str, Path))
+                    and (isinstance(value, Path) or _URI.match(value))}}
+        return {key: value for key, value in found.items() if value is not None}
 
     def _check_schema_fits(self) -> None:
         """The label's classes are fixed by the schema, and the kind's code can encode its features."""

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from ml_metadata.proto import metadata_store_pb2
 
 from tfxflow.components.atomic_pusher.versions import newest_version
 from tfxflow.components.drift_gate import DRIFT_KEY
+from tfxflow.components.object_store import filesystem
 from tfxflow.components.served_model_evaluator.metrics import per_class_accuracy, recorded
 from tfxflow.pipelines.spec import PipelineSpec, location_text
 
@@ -124,7 +126,7 @@ def summarize(
         summary.notes.append(f"warning: the training data drifted from the served model's: {summary.drift}")
     model_run = outputs.get("ModelRun")
     if model_run is not None:
-        summary.plots = sorted(str(path) for path in Path(model_run.uri).glob("*.png"))
+        summary.plots = sorted(filesystem(model_run.uri).glob(os.path.join(model_run.uri, "*.png")))
         summary.tensorboard = model_run.uri
     evaluation = outputs.get("ModelEvaluation")
     outcome = recorded(outputs.get("ModelBlessing"), evaluation.uri if evaluation else None)

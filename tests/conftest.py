@@ -46,7 +46,8 @@ def run_baker(root: Path, *overrides: str, project: Path = REPO, workdir: Path |
     """`tfxflow run pipelines/baker.yaml --json` at `root` with BAKER_SMALL and `overrides` (and more
     `options`), run in `workdir` (default: the project) with the code of `project` (a `copy_project`: its
     modules are imported, not the installed ones)."""
-    command = [TFXFLOW] if project == REPO else [sys.executable, "-c", "from tfxflow.pipelines.cli import main; main()"]
+    command = [TFXFLOW] if project == REPO else [sys.executable, "-c",
+                                                 "from tfxflow.pipelines.cli import entry; entry()"]
     args = [*command, "run", str(project / "pipelines" / "baker.yaml"), "--json", *options, "--set", f"run.root={root}"]
     for override in [*BAKER_SMALL, *overrides]:
         args += ["--set", override]
@@ -125,6 +126,34 @@ def mnist_retraining(tmp_path_factory):
     write_mnist(data, MNIST_TRAIN_IMAGES[1])  # new data at the same path
     runs.append(run_mnist(root, data))
     return Retraining(root, data, first, runs)
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """A real S3 API server for the session (tests/s3_server.py), its AWS variables set in this process
+    too (tensorflow-io's S3 filesystem reads its configuration once per process)."""
+    from s3_server import S3Server
+
+    with S3Server() as server:
+        os.environ.update(server.env)
+        yield server
+
+
+_exit_status: dict[str, int] = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _exit_status["code"] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """A session that used S3 in-process ends through object_store.exit_process: tensorflow-io's S3
+    filesystem would otherwise abort the interpreter at exit (134) after pytest's own summary."""
+    from tfxflow.components import object_store
+
+    if object_store.s3_used() and "code" in _exit_status:
+        object_store.exit_process(_exit_status["code"])
 
 
 def baker_probabilities(model_dir: str | Path, n: int = 400) -> tuple[np.ndarray, np.ndarray]:

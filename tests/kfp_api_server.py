@@ -1,12 +1,13 @@
 """Test code: a small in-memory server for the KFP v2beta1 endpoints tfxflow uses, on 127.0.0.1.
 
-It refuses what Kubeflow Pipelines' API server refuses (kubeflow/pipelines at tag 2.5.0; each rule
-names the file it mirrors and where later tags differ), single-user or `multi_user` as a full
-Kubeflow install runs it:
+It refuses what Kubeflow Pipelines' API server refuses (kubeflow/pipelines at tag 2.17.0, and 2.5.0
+as a second `profile`; each rule names the file it mirrors and where the tags differ), single-user
+or `multi_user` as a full Kubeflow install runs it:
 - bodies whose field names or types are not the API's (backend/api/v2beta1/swagger/*.swagger.json;
   2.14+ answers unknown fields with 400, earlier tags ignore them: the stricter is kept);
-- uploads whose spec is not a v2 PipelineSpec of schema 2.1.0 or whose pipelineInfo.name breaks
-  the pipeline-name rule;
+- uploads whose YAML documents hold no v2 PipelineSpec or two, a spec not of schema 2.1.0 or whose
+  pipelineInfo.name breaks the pipeline-name rule, or two Kubernetes platform specs; a document
+  that is neither is dropped without a word, as KFP drops it (`platform_spec` keeps what it kept);
 - runs and recurring runs without an experiment in multi-user mode, with one that does not exist,
   or whose pipeline version the Argo compiler cannot compile (tests/kfp_local_executor.py's
   `check_compiles`, which the API server runs when it creates a run);
@@ -26,7 +27,7 @@ from urllib.parse import parse_qs, urlparse
 
 import yaml
 
-from kfp_local_executor import KfpError, check_compiles
+from kfp_local_executor import KFP_2_17, KfpError, Profile, check_compiles
 
 INT64 = "int64 as a decimal string"
 _REFERENCE = {"pipeline_id": str, "pipeline_version_id": str}
@@ -72,8 +73,9 @@ def type_errors(value: Any, schema: Any, where: str = "") -> list[str]:
 class FakeKfp(ThreadingHTTPServer):
     """State: pipelines, versions, experiments, runs, recurring runs; `fail_with` makes every request fail."""
 
-    def __init__(self, ssl_context: Any = None, multi_user: bool = False) -> None:
+    def __init__(self, ssl_context: Any = None, multi_user: bool = False, profile: Profile = KFP_2_17) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
+        self.profile = profile
         if ssl_context is not None:
             self.socket = ssl_context.wrap_socket(self.socket, server_side=True)
         self.multi_user = multi_user
@@ -144,7 +146,7 @@ class _Handler(BaseHTTPRequestHandler):
             found = [p for p in state.pipelines.values() if p["namespace"] == namespace and _matches(p, query)]
             return 200, _page(found, "pipelines", query)
         if method == "POST" and parts[0] == "pipelines" and parts[1:] in (["upload"], ["upload_version"]):
-            spec = self._uploaded_spec()
+            spec, platform = self._uploaded_spec()
             record["uploaded"] = spec
             if parts[1] == "upload":
                 _require(query, "name")
@@ -155,12 +157,12 @@ class _Handler(BaseHTTPRequestHandler):
                 pipeline = {"pipeline_id": state.new_id("pipeline"), "display_name": query["name"],
                             "namespace": namespace}
                 state.pipelines[pipeline["pipeline_id"]] = pipeline
-                self._add_version(pipeline["pipeline_id"], query["name"], spec)
+                self._add_version(pipeline["pipeline_id"], query["name"], spec, platform)
                 return 200, pipeline
             _require(query, "name", "pipelineid")
             if query["pipelineid"] not in state.pipelines:
                 raise _Refused(404, f"pipeline {query['pipelineid']} not found")
-            return 200, self._add_version(query["pipelineid"], query["name"], spec)
+            return 200, self._add_version(query["pipelineid"], query["name"], spec, platform)
         if method == "GET" and parts[0] == "pipelines" and parts[2:] == ["versions"]:
             versions = [v for v in state.versions.values() if v["pipeline_id"] == parts[1] and _matches(v, query)]
             if query.get("sort_by") == "created_at desc":
@@ -206,31 +208,47 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Refused(400, "; ".join(errors))
         return body
 
-    def _uploaded_spec(self) -> dict[str, Any]:
+    def _uploaded_spec(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The upload's PipelineSpec and Kubernetes platform spec ({} if none)."""
         form = cgi.FieldStorage(fp=self.rfile, headers=self.headers, environ={"REQUEST_METHOD": "POST"})
         if "uploadfile" not in form or not form["uploadfile"].filename.endswith((".yaml", ".yml")):
             raise _Refused(400, "expected a multipart field uploadfile with a .yaml file")
-        spec = yaml.safe_load(form["uploadfile"].file.read())
-        # template/template.go@2.5.0:104-148 isPipelineSpec: otherwise "unknown template format".
-        if not isinstance(spec, dict) or not spec.get("pipelineInfo", {}).get("name") or not spec.get("root"):
-            raise _Refused(500, "Failed to create a pipeline and a pipeline version: unknown template format")
-        # template/v2_template.go@2.5.0:190-192: exactly 2.1.0 (also at 2.17.0 and HEAD).
+        failed = "Failed to create a pipeline and a pipeline version"
+        try:
+            documents = [doc for doc in yaml.safe_load_all(form["uploadfile"].file.read()) if doc]
+        except yaml.YAMLError:  # template/v2_template.go@2.17.0:204-212
+            raise _Refused(500, f"{failed}: unable to decode yaml document") from None
+        # template/template.go@2.17.0:107-115 isPipelineSpec: any document with pipelineInfo.name and root
+        specs = [doc for doc in documents if isinstance(doc, dict) and doc.get("pipelineInfo", {}).get("name")
+                 and doc.get("root")]
+        if not specs:
+            raise _Refused(500, f"{failed}: unknown template format")
+        if len(specs) > 1:  # v2_template.go@2.17.0:218-220
+            raise _Refused(500, f"{failed}: multiple pipeline specs provided")
+        spec = specs[0]
+        # template/v2_template.go@2.17.0:230-232 (2.5.0:190-192): exactly 2.1.0.
         if spec.get("schemaVersion") != "2.1.0":
-            raise _Refused(500, "Failed to create a pipeline and a pipeline version: KFP only supports schema "
-                                f"version 2.1.0, but the pipeline spec has version {spec.get('schemaVersion')}")
-        # resource_manager.go@2.5.0:379-384 -> common/utils.go@2.5.0:107-121 ValidatePipelineName.
+            raise _Refused(500, f"{failed}: KFP only supports schema version 2.1.0, but the pipeline spec has version "
+                                f"{spec.get('schemaVersion')}")
+        # resource_manager.go@2.17.0:500-513 -> common/utils.go@2.17.0:110-124 ValidatePipelineName.
         if not re.fullmatch(PIPELINE_NAME, spec["pipelineInfo"]["name"]):
-            raise _Refused(500, "Failed to create a pipeline and a pipeline version: pipeline's name must contain "
-                                "only lowercase alphanumeric characters or '-' and must start with alphanumeric "
-                                "characters")
-        return spec
+            raise _Refused(500, f"{failed}: pipeline's name must contain only lowercase alphanumeric characters or "
+                                "'-' and must start with alphanumeric characters")
+        # v2_template.go@2.17.0:244-259,428-440 IsPlatformSpecWithKubernetesConfig: strict protojson of
+        # PlatformSpec (api/v2alpha1/pipeline_spec.proto@2.17.0:1130-1153) with platforms.kubernetes;
+        # any other document is ignored. Executor configs are Structs: not checked here.
+        platforms = [doc for doc in documents if doc is not spec and _is_kubernetes_platform_spec(doc)]
+        if len(platforms) > 1:
+            raise _Refused(500, f"{failed}: multiple platform specs provided")
+        return spec, platforms[0] if platforms else {}
 
-    def _add_version(self, pipeline_id: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    def _add_version(self, pipeline_id: str, name: str, spec: dict[str, Any],
+                     platform: dict[str, Any]) -> dict[str, Any]:
         state = self.server
         if any(v["pipeline_id"] == pipeline_id and v["display_name"] == name for v in state.versions.values()):
             raise _Refused(409, f"version {name} already exists")
         version = {"pipeline_id": pipeline_id, "pipeline_version_id": state.new_id("version"),
-                   "display_name": name, "pipeline_spec": spec}
+                   "display_name": name, "pipeline_spec": spec, "platform_spec": platform}
         state.versions[version["pipeline_version_id"]] = version
         return version
 
@@ -279,8 +297,8 @@ class _Handler(BaseHTTPRequestHandler):
         version = state.versions.get(reference.get("pipeline_version_id"))
         if version is None:
             raise _Refused(404, f"Failed to create {what}: pipeline version not found")
-        try:  # template/v2_template.go@2.5.0:317-319: the run is compiled into an Argo workflow
-            check_compiles(version["pipeline_spec"])
+        try:  # template/v2_template.go@2.17.0:376-399 (2.5.0:305-319): the run is compiled into an Argo workflow
+            check_compiles(version["pipeline_spec"], version.get("platform_spec", {}), state.profile)
         except KfpError as error:
             raise _Refused(500, f"Failed to create {what}: Failed to compile job: {error}") from None
         key = "recurring_run_id" if recurring else "run_id"
@@ -294,6 +312,16 @@ class _Refused(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status, self.message = status, message
+
+
+def _is_kubernetes_platform_spec(document: Any) -> bool:
+    """Whether strict protojson reads `document` as a PlatformSpec with a `kubernetes` platform."""
+    if not isinstance(document, dict) or set(document) != {"platforms"} or not isinstance(document["platforms"], dict):
+        return False
+    single = {"deploymentSpec", "platform", "config", "pipelineConfig"}  # SinglePlatformSpec's fields
+    kubernetes = document["platforms"].get("kubernetes")
+    return (isinstance(kubernetes, dict) and set(kubernetes) <= single
+            and set(kubernetes.get("deploymentSpec", {})) <= {"executors"})
 
 
 def _require(query: dict[str, str], *keys: str) -> None:

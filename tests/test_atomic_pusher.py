@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tfxflow.components.atomic_pusher.executor import publish
+from tfxflow.components.atomic_pusher.executor import PushError, publish
 from tfxflow.components.atomic_pusher.versions import Record, newest_version, served_versions
 
 
@@ -73,6 +73,8 @@ def test_a_model_served_earlier_but_not_newest_becomes_the_newest_again(tmp_path
 def test_versions_without_a_record_are_versions_like_any_other(model, tmp_path):
     serving = tmp_path / "serving"
     (serving / "7").mkdir(parents=True)  # published by hand or by another tool
+    (serving / "7" / "saved_model.pb").write_bytes(b"graph")
+    (serving / "8").mkdir()  # no saved_model.pb: nothing can load it, so it is no version
     (serving / "not-a-version").mkdir()
     pushed = publish(str(model), str(serving), record(model))
     assert [(v.version, v.record is None) for v in served_versions(str(serving))] == [
@@ -111,7 +113,7 @@ def test_a_failed_push_removes_its_own_staging_copy_at_once_and_retries_succeed(
     for _ in range(3):  # each retry within the hour fails the same way and leaves nothing behind
         with monkeypatch.context() as patch:
             patch.setattr(target[0], failing, target[1])
-            with pytest.raises(OSError, match="No space left"):
+            with pytest.raises(PushError, match="No space left.*the served version is still"):
                 publish(str(model), str(serving), record("a newer model"))
         assert [p.name for p in serving.iterdir()] == [os.path.basename(served)]
     assert publish(str(model), str(serving), record("a newer model")) != served  # room again: the push goes through
@@ -125,3 +127,71 @@ def test_a_recent_staging_copy_of_a_push_in_progress_is_left_alone(model, tmp_pa
     in_progress.mkdir(parents=True)
     publish(str(model), str(serving), record(model))
     assert in_progress.is_dir()
+
+
+# On an object store: one process per push (tensorflow-io reads its endpoint once per process), writing
+# through FlakyStore (tests/s3_server.py), which records the order of the objects written and can fail.
+PUBLISH = """
+import sys
+from tfxflow.components import object_store
+from tfxflow.components.atomic_pusher.executor import PushError, publish
+from tfxflow.components.atomic_pusher.versions import Record
+object_store.prepare(sys.argv[2])
+try:
+    print(publish(sys.argv[1], sys.argv[2], Record(model=sys.argv[3], data="d", lineage="l"), b"statistics"))
+except Exception as error:
+    print(f"{type(error).__name__}: {' '.join(str(error).split())}", file=sys.stderr)
+    object_store.exit_process(1)
+object_store.exit_process(0)
+"""
+
+
+def publish_through(store_endpoint, s3, model, serving, name):
+    import subprocess
+    import sys
+
+    env = {**os.environ, **s3.env, "AWS_ENDPOINT_URL_S3": store_endpoint, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONWARNINGS": "ignore", "AWS_MAX_ATTEMPTS": "1"}
+    return subprocess.run([sys.executable, "-c", PUBLISH, str(model), serving, name], capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+def test_on_an_object_store_saved_model_pb_is_the_last_object_of_a_version(model, s3):
+    from s3_server import FlakyStore
+
+    s3.create_bucket("ordered")
+    with FlakyStore(s3.endpoint) as store:
+        done = publish_through(store.endpoint, s3, model, "s3://ordered/serving", "m1")
+    assert done.returncode == 0, done.stderr
+    version = done.stdout.strip().rsplit("/", 1)[1]
+    written = [key for key in store.written if key.startswith(f"ordered/serving/{version}/")]
+    assert written[-1] == f"ordered/serving/{version}/saved_model.pb"
+    assert set(written[-3:-1]) == {f"ordered/serving/{version}/assets.extra/{name}"
+                                   for name in ("tfxflow.json", "train_statistics.pb")}
+    assert sorted(written) == [f"ordered/{key}" for key in s3.keys("ordered", f"serving/{version}/")]
+    assert newest_version("s3://ordered/serving").record == Record(model="m1", data="d", lineage="l")
+
+
+@pytest.mark.parametrize("fail_after", [1, 3])  # within the model's files; after its record, before saved_model.pb
+def test_a_store_failing_mid_push_leaves_the_served_version_and_no_loadable_half(model, s3, fail_after):
+    from s3_server import FlakyStore
+
+    bucket = f"failing-{fail_after}"
+    s3.create_bucket(bucket)
+    serving = f"s3://{bucket}/serving"
+    with FlakyStore(s3.endpoint) as store:
+        served = publish_through(store.endpoint, s3, model, serving, "served").stdout.strip()
+        store.written.clear()
+        store.fail_after = fail_after  # the store answers 503 from now on: the push and its clean-up fail
+        failed = publish_through(store.endpoint, s3, model, serving, "newer")
+    last = failed.stderr.splitlines()[-1]
+    assert failed.returncode == 1 and last.startswith(f"PushError: pushing {serving}/"), failed.stderr
+    assert last.endswith(f"the served version is still {served}")
+    half = store.written[0].rsplit("/", 2)[0].split("/", 1)[1]  # serving/<version>: what the failed push began
+    assert f"{half}/saved_model.pb" not in s3.keys(bucket) and s3.keys(bucket, half + "/")
+    assert [v.path for v in served_versions(serving)] == [served]  # readers see only the complete one
+    with FlakyStore(s3.endpoint) as recovered:
+        again = publish_through(recovered.endpoint, s3, model, serving, "newer")
+    assert again.returncode == 0, again.stderr
+    assert [v.path for v in served_versions(serving)] == [again.stdout.strip(), served]
+    assert int(again.stdout.strip().rsplit("/", 1)[1]) > int(half.rsplit("/", 1)[1])

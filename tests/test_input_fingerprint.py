@@ -128,6 +128,7 @@ def test_the_project_model_code_includes_the_training_helpers_it_imports():
 def serve(serving, version, data, lineage, statistics=True):
     path = serving / str(version)
     path.mkdir(parents=True)
+    (path / "saved_model.pb").write_bytes(b"graph")  # a complete version
     write_extras(str(path), Record(model=f"model-{version}", data=data, lineage=lineage),
                  b"statistics" if statistics else None)
     return str(path)

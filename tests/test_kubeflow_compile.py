@@ -1,4 +1,5 @@
 """`tfxflow compile --target kubeflow`: locations the cluster cannot read are refused before compiling."""
+import json
 import sys
 
 import pytest
@@ -23,7 +24,7 @@ def compile_spec(spec, output, *overrides):
     "overrides, expected",
     [
         (["ingest.path=MISSING"], "ingest.path: {local} is a local path the cluster cannot read; expected a URI "
-                                  "such as gs://bucket/mnist.npz (file:// only for a volume mounted at that path in "
+                                  "such as s3://bucket/mnist.npz (file:// only for a volume mounted at that path in "
                                   "every pod)"),
         (["ingest.path=null"], "ingest.path: not set; the cluster needs the .npz at a URI, e.g. gs://bucket/mnist.npz"),
         (["pusher.serving_dir=models"], "pusher.serving_dir: models is a local path the cluster cannot read"),
@@ -49,8 +50,9 @@ def test_location_the_cluster_cannot_read_is_refused(write_spec, tmp_path, overr
 
 def test_bad_pipeline_root_is_refused_as_a_setting(write_spec, tmp_path):
     code, _, err = compile_spec(write_spec(MNIST), tmp_path / "out.yaml", *KUBEFLOW, "kubeflow.pipeline_root=/data")
-    assert code == 2 and len(err) == 1 and err[0].startswith(
-        "--set kubeflow.pipeline_root: expected a gs:// URI, such as gs://bucket/tfxflow, got '/data'")
+    assert code == 2 and len(err) == 1 and err[0] == (
+        "--set kubeflow.pipeline_root: expected a gs://, s3:// or minio:// URI, such as "
+        "minio://mlpipeline/v2/artifacts, got '/data': KFP's launcher stores a run's artifacts only there")
 
 
 def test_mnist_compiles_with_uris_and_the_packaged_schema_inside_the_image(write_spec, tmp_path):
@@ -174,3 +176,55 @@ def test_compiling_prints_one_line_and_nothing_else(tmp_path):
     done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=300)
     assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
     assert done.stdout == f"wrote {tmp_path / 'baker.yaml'} (kubeflow, image ghcr.io/acme/tfxflow:1.0)\n"
+
+
+def compiled_documents(write_spec, tmp_path, *overrides):
+    import yaml
+
+    output = tmp_path / "mnist.yaml"
+    code, _, err = compile_spec(write_spec(MNIST), output, *KUBEFLOW, *overrides)
+    assert code == 0, err
+    return list(yaml.safe_load_all(output.read_text()))
+
+
+def test_a_pipeline_on_kfps_own_store_compiles_with_its_endpoint_and_the_secrets_platform_spec(write_spec, tmp_path):
+    """The issue's own command: `--set kubeflow.pipeline_root=minio://mlpipeline/v2/artifacts`."""
+    spec, platform = compiled_documents(write_spec, tmp_path, "kubeflow.pipeline_root=minio://mlpipeline/v2/artifacts",
+                                        "ingest.path=minio://mlpipeline/data/mnist.npz",
+                                        "pusher.serving_dir=minio://mlpipeline/models/mnist")
+    executors = spec["deploymentSpec"]["executors"]
+    assert spec["defaultPipelineRoot"] == "minio://mlpipeline/v2/artifacts"
+    assert {json.dumps(e["container"]["env"]) for e in executors.values()} == {
+        json.dumps([{"name": "AWS_ENDPOINT_URL_S3", "value": "http://seaweedfs.kubeflow:9000"}])}
+    configs = platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    assert set(configs) == set(executors)
+    assert {entry["secretName"] for config in configs.values() for entry in config["secretAsEnv"]} == {
+        "mlpipeline-minio-artifact"}
+    fingerprint = spec["root"]["dag"]["tasks"]["InputFingerprint"]["inputs"]["parameters"]
+    assert fingerprint["data_uri"]["runtimeValue"]["constant"] == "s3://mlpipeline/data/mnist.npz"  # read as S3
+
+
+def test_aws_s3_with_the_pods_own_credentials_has_no_platform_spec(write_spec, tmp_path):
+    [spec] = compiled_documents(write_spec, tmp_path, "kubeflow.pipeline_root=s3://acme/root",
+                                "ingest.path=s3://acme/mnist.npz", "pusher.serving_dir=s3://acme/serving",
+                                "kubeflow.object_store.region=eu-west-1", "kubeflow.object_store.secret=null")
+    assert {json.dumps(e["container"]["env"]) for e in spec["deploymentSpec"]["executors"].values()} == {
+        json.dumps([{"name": "AWS_REGION", "value": "eu-west-1"}])}  # AWS's own endpoint
+
+
+def test_a_pipeline_without_s3_locations_gets_no_env_and_no_platform_spec(write_spec, tmp_path):
+    [spec] = compiled_documents(write_spec, tmp_path)
+    assert all("env" not in e["container"] for e in spec["deploymentSpec"]["executors"].values())
+
+
+def test_s3_and_minio_locations_need_the_endpoint_said(write_spec, tmp_path):
+    code, _, err = compile_spec(write_spec(MNIST), tmp_path / "out.yaml", *KUBEFLOW, "ingest.path=s3://acme/mnist.npz",
+                                "pusher.serving_dir=minio://mlpipeline/models")
+    assert code == 2 and len(err) == 1 and err[0].endswith(
+        "ingest.path, pusher.serving_dir: s3:// and minio:// locations need two endpoints, but every task has one "
+        "(kubeflow.object_store.endpoint); expected one scheme: minio:// for the Kubeflow installation's own store, "
+        "s3:// for AWS")
+    assert not (tmp_path / "out.yaml").exists()
+    assert compiled_documents(write_spec, tmp_path, "ingest.path=s3://acme/mnist.npz",
+                              "pusher.serving_dir=minio://mlpipeline/models",
+                              "kubeflow.object_store.endpoint=http://store:9000")[1]["platforms"]

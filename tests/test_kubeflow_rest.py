@@ -19,6 +19,7 @@ from tfxflow.pipelines.cli import main
 
 from conftest import TFXFLOW
 from kfp_api_server import FakeKfp
+from kfp_local_executor import KFP_2_5, KFP_2_17
 
 TOKEN = "s3cret-kfp-token-0123456789"
 SPEC = """\
@@ -305,3 +306,63 @@ def _post(kfp, path, body):
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as refused:
         return refused.code, json.loads(refused.read())
+
+
+MINIO_SPEC = SPEC.replace("gs://acme-models/baker", "minio://mlpipeline/models/baker").replace(
+    "gs://acme-pipelines/tfxflow", "minio://mlpipeline/v2/artifacts")
+
+
+@pytest.mark.parametrize("profile", [KFP_2_17, KFP_2_5], ids=lambda p: f"kfp-{p.version}")
+def test_a_pipeline_on_kfps_own_store_is_uploaded_with_the_platform_spec_kfp_keeps(write_spec, profile):
+    """KFP keeps the platform spec only if strict protojson reads it as one (v2_template.go@2.17.0:428-440);
+    tfxflow's is kept, gives every executor the secret's keys as AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY, and compiles at run creation on both releases."""
+    server = FakeKfp(profile=profile).start()
+    try:
+        code, _, err = tfxflow("submit", write_spec(MINIO_SPEC), "--endpoint", server.url)
+    finally:
+        server.shutdown()
+    assert code == 0, err
+    [version] = server.versions.values()
+    [run] = server.runs.values()
+    assert run["runtime_config"] == {"pipeline_root": "minio://mlpipeline/v2/artifacts"}
+    executors = version["pipeline_spec"]["deploymentSpec"]["executors"]
+    configs = version["platform_spec"]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    assert set(configs) == set(executors)
+    for label, config in configs.items():
+        assert config == {"secretAsEnv": [{
+            "keyToEnv": [{"envVar": "AWS_ACCESS_KEY_ID", "secretKey": "accesskey"},
+                         {"envVar": "AWS_SECRET_ACCESS_KEY", "secretKey": "secretkey"}],
+            "secretName": "mlpipeline-minio-artifact",
+            "secretNameParameter": {"runtimeValue": {"constant": "mlpipeline-minio-artifact"}}}]}
+        assert executors[label]["container"]["env"] == [{"name": "AWS_ENDPOINT_URL_S3",
+                                                         "value": "http://seaweedfs.kubeflow:9000"}]
+
+
+def test_a_platform_document_kfp_cannot_read_is_dropped_and_one_with_unknown_executor_fields_fails_runs_at_2_17(
+        compiled_spec, tmp_path):
+    """What the emulated API server does with documents it does not expect, as KFP does: the reason
+    the compiled platform spec follows the proto field for field."""
+    import yaml
+
+    from tfxflow.pipelines.kfp_client import KfpClient
+
+    labels = list(compiled_spec["deploymentSpec"]["executors"])
+    misspelt = {"platform": {"kubernetes": {"deploymentSpec": {"executors": {}}}}}  # not `platforms`
+    unknown = {"platforms": {"kubernetes": {"deploymentSpec": {"executors": {
+        labels[0]: {"secretAsEnv": [{"secretName": "s", "keyToEnvVar": []}]}}}}}}
+    for profile, platform, run_status in [(KFP_2_17, misspelt, 200), (KFP_2_17, unknown, 500), (KFP_2_5, unknown, 200)]:
+        server = FakeKfp(profile=profile).start()
+        try:
+            package = tmp_path / "kfp.yaml"
+            package.write_text(yaml.safe_dump_all([compiled_spec, platform]))
+            version = KfpClient(server.url).upload("baker", package)
+            kept = server.versions[version.version_id]["platform_spec"]
+            status, body = _post(server, "runs", {"display_name": "baker", "pipeline_version_reference": {
+                "pipeline_id": version.pipeline_id, "pipeline_version_id": version.version_id}})
+        finally:
+            server.shutdown()
+        assert kept == ({} if platform is misspelt else platform)
+        assert status == run_status, body
+        if status == 500:
+            assert "failed to unmarshal kubernetes config: unknown field ['keyToEnvVar']" in body["message"]

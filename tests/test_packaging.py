@@ -37,7 +37,7 @@ def test_the_wheel_installs_one_top_level_package(installed):
     assert (installed / "tfxflow" / "schemas" / "mnist" / "schema.pbtxt").is_file()
     assert (installed / "tfxflow" / "pipelines" / "baker.yaml").is_file()
     entry_points = next(installed.glob("*.dist-info")).joinpath("entry_points.txt").read_text()
-    assert "tfxflow = tfxflow.pipelines.cli:main" in entry_points
+    assert "tfxflow = tfxflow.pipelines.cli:entry" in entry_points
 
 
 def python(code: str, cwd: Path, site: Path) -> str:

@@ -162,33 +162,42 @@ def test_locations_take_uris_as_given_and_check_local_files(write_spec, tmp_path
     assert line.endswith("ingest.path: expected an existing .npz file, nowhere.npz is not one")
 
 
-@pytest.mark.parametrize("key", ["pusher.serving_dir", "ingest.path", "schema_file"])
-@pytest.mark.parametrize("uri", ["s3://b/x", "minio://b/x", "hdfs://h/x", "S3://b/x"])
-def test_schemes_tf_io_cannot_write_here_are_refused_with_what_to_use(write_spec, key, uri):
+@pytest.mark.parametrize("key", ["pusher.serving_dir", "ingest.path", "schema_file", "run.pipeline_root"])
+@pytest.mark.parametrize("uri", ["s3://b/x", "minio://b/x", "S3://b/x", "gs://b/x"])
+def test_object_store_uris_are_locations(write_spec, key, uri):
+    spec = load_spec(write_spec("name: m\ningest: {kind: mnist, path: gs://b/mnist.npz}\n"), [f"{key}={uri}"])
+    assert spec.locations()[key] == uri
+
+
+@pytest.mark.parametrize("key", ["pusher.serving_dir", "ingest.path", "schema_file", "run.pipeline_root"])
+@pytest.mark.parametrize("uri, reason", [("hdfs://h/x", "HDFS needs Hadoop's libhdfs and a JVM"),
+                                         ("az://a/c/x", "Beam, which TFX's data components read and write with, "
+                                                        "names it azfs://")])
+def test_schemes_tfxflow_cannot_serve_are_refused_with_the_reason(write_spec, key, uri, reason):
     [line] = problems(write_spec("name: m\ningest: {kind: mnist, path: gs://b/mnist.npz}\n"), [f"{key}={uri}"])
     scheme = uri.split(":")[0]
-    assert line.startswith(f"--set {key}: {scheme}:// is not supported: tfxflow and TFX read and write every file "
-                           "with tf.io.gfile") and line.endswith("Use gs://, or a local path or file:// on a volume "
-                                                                 "every pod mounts")
+    assert line.startswith(f"--set {key}: {scheme}:// is not supported: ") and reason in line
+    assert line.endswith("expected a local path or gs://, s3://, minio://")
 
 
-def test_the_schemes_tfxflow_accepts_are_those_tf_io_gfile_has_here():
-    """The case that must pass and the one that must fail, in the locked environment itself."""
-    import tensorflow as tf
-
-    from tfxflow.pipelines.spec import SCHEMES
-
-    assert set(SCHEMES) <= set(tf.io.gfile.get_registered_schemes())
-    with pytest.raises(tf.errors.UnimplementedError, match="File system scheme 's3' not implemented"):
-        tf.io.gfile.exists("s3://bucket/key")
+def test_run_root_stays_on_this_machine_and_says_where_artifacts_go(write_spec):
+    [line] = problems(write_spec(MINIMAL), ["run.root=s3://b/runs"])
+    assert line == ("--set run.root: expected a local directory, got 's3://b/runs': run.root holds the "
+                    "MLMD SQLite store, logs and reports, which stay on this machine; put the artifacts in a bucket "
+                    "with run.pipeline_root")
 
 
-@pytest.mark.parametrize("root", ["s3://b/root", "minio://mlpipeline/v2", "file:///mnt/root", "/data"])
-def test_the_kubeflow_pipeline_root_must_be_gs(write_spec, root):
+@pytest.mark.parametrize("root", ["s3://b/root", "minio://mlpipeline/v2/artifacts", "gs://b/root"])
+def test_the_kubeflow_pipeline_root_may_be_in_any_store_kfps_launcher_writes(write_spec, root):
+    assert load_spec(write_spec(MINIMAL), [f"kubeflow.pipeline_root={root}"]).kubeflow.pipeline_root == root
+
+
+@pytest.mark.parametrize("root", ["file:///mnt/root", "/data", "hdfs://nn/root"])
+def test_other_kubeflow_pipeline_roots_are_refused(write_spec, root):
     [line] = problems(write_spec(MINIMAL), [f"kubeflow.pipeline_root={root}"])
-    assert line == (f"--set kubeflow.pipeline_root: expected a gs:// URI, such as gs://bucket/tfxflow, got {root!r}: "
-                    "KFP stores artifacts in gs://, s3:// or minio://, and TFX writes them with tf.io.gfile, which "
-                    "supports gs:// here")
+    assert line == (f"--set kubeflow.pipeline_root: expected a gs://, s3:// or minio:// URI, such as "
+                    f"minio://mlpipeline/v2/artifacts, got {root!r}: KFP's launcher stores a run's artifacts only "
+                    "there")
 
 
 @pytest.mark.parametrize("name", ["baker", "a", "mnist-2", "0" + "x" * 127])

@@ -51,7 +51,7 @@ def test_a_csv_pipeline_names_its_file_and_gets_the_defaults(project):
     ("{kind: csv, path: 'data/*.tsv'}", "ingest.path: expected a glob matching files, data/*.tsv matches none"),
     ("{kind: csv, path: data/rows.csv, eval_fraction: 0.333}", "ingest.eval_fraction: expected a multiple of 0.01"),
     ("{kind: csv, path: data/rows.csv, eval_fraction: 0.6}", "ingest.eval_fraction: Input should be less than or"),
-    ("{kind: tfrecord, path: s3://bucket/x}", "ingest.path: s3:// is not supported"),
+    ("{kind: tfrecord, path: hdfs://nn/x}", "ingest.path: hdfs:// is not supported: HDFS needs Hadoop's libhdfs"),
     ("{kind: npz, path: data/rows.csv, colour: red}", "ingest.colour: unknown key for kind 'npz'"),
 ])
 def test_data_a_kind_cannot_read_is_refused_naming_the_key(project, ingest, expected):

@@ -8,6 +8,10 @@ The Pusher writes each version as `<serving_dir>/<version>/` (a SavedModel) with
 and the fingerprints of the data and of everything that determined the model) and
 `train_statistics.pb` (TFDV statistics of the training split). The Evaluator's and the drift
 check's baselines are read from here, so a pod on a cluster and a local run see the same thing.
+
+A version is complete when its `saved_model.pb` exists: no loader (TF Serving, tf.saved_model.load)
+can load a SavedModel without it, and on an object store, where a version's objects appear one by
+one, the Pusher writes it last (executor.py). Readers here pass over a version without it.
 """
 from __future__ import annotations
 
@@ -17,9 +21,13 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Optional
 
+from tfxflow.components.object_store import filesystem
+
 
 EXTRA_DIR = "assets.extra"
 RECORD_FILE = "tfxflow.json"
+# The file a SavedModel cannot be loaded without, written last: a version's completion marker.
+COMPLETION_FILE = "saved_model.pb"
 STATISTICS_FILE = "train_statistics.pb"
 
 
@@ -50,40 +58,26 @@ class ServedVersion:
         return os.path.join(self.path, EXTRA_DIR, STATISTICS_FILE)
 
 
-class _LocalFiles:
-    """The part of tfx.dsl.io.fileio used here, for local paths: reading a local serving directory
-    (`tfxflow runs`) then needs no TensorFlow."""
-
-    exists, isdir, listdir = staticmethod(os.path.exists), staticmethod(os.path.isdir), staticmethod(os.listdir)
-    open = staticmethod(open)  # noqa: A003
-
-    @staticmethod
-    def makedirs(path: str) -> None:
-        os.makedirs(path, exist_ok=True)
-
-
-def _files(path: str):  # -> fileio or _LocalFiles
-    """tf.io.gfile (through TFX's fileio) for URIs such as gs://; plain files for local paths."""
-    if "://" not in path:
-        return _LocalFiles
-    from tfx.dsl.io import fileio
-
-    return fileio
-
-
 def version_numbers(serving_dir: str) -> list[int]:
     """The numbered version directories, oldest first (none if the directory does not exist)."""
-    files = _files(serving_dir)
+    files = filesystem(serving_dir)
     if not files.isdir(serving_dir):
         return []
     return sorted(int(name.rstrip("/")) for name in files.listdir(serving_dir) if name.rstrip("/").isdigit())
 
 
 def served_versions(serving_dir: str) -> Iterator[ServedVersion]:
-    """The versions, newest first, each read only when reached."""
+    """The complete versions (holding COMPLETION_FILE), newest first, each read only when reached."""
     for number in reversed(version_numbers(serving_dir)):
         path = os.path.join(serving_dir, str(number))
-        yield ServedVersion(path, read_record(path))
+        if is_complete(path):
+            yield ServedVersion(path, read_record(path))
+
+
+def is_complete(version_path: str) -> bool:
+    """Whether a version directory holds its completion marker (a push that stopped midway does not)."""
+    marker = os.path.join(version_path, COMPLETION_FILE)
+    return filesystem(marker).exists(marker)
 
 
 def newest_version(serving_dir: str) -> Optional[ServedVersion]:
@@ -93,7 +87,7 @@ def newest_version(serving_dir: str) -> Optional[ServedVersion]:
 
 def read_record(version_path: str) -> Optional[Record]:
     path = os.path.join(version_path, EXTRA_DIR, RECORD_FILE)
-    files = _files(path)
+    files = filesystem(path)
     if not files.exists(path):
         return None
     with files.open(path, "r") as stream:
@@ -108,7 +102,7 @@ def read_record(version_path: str) -> Optional[Record]:
 def write_extras(version_path: str, record: Record, statistics: Optional[bytes]) -> None:
     """Writes the record (and the training statistics) into a version being staged."""
     extra = os.path.join(version_path, EXTRA_DIR)
-    files = _files(extra)
+    files = filesystem(extra)
     files.makedirs(extra)
     with files.open(os.path.join(extra, RECORD_FILE), "w") as stream:
         stream.write(json.dumps(asdict(record), indent=2))

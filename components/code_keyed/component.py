@@ -12,7 +12,10 @@ imports from its own package) is one more parameter, which TFX's executors ignor
 module re-executes its component and, through new artifacts, everything downstream. Only the
 options tfxflow uses are offered: the Trainer applies the transform graph to raw examples itself
 (as serving does), and StatisticsGen already described the data, so Transform writes no
-transformed copies and no statistics of its own (they cost MNIST ~12 s and add nothing).
+transformed copies and no statistics of its own (they cost MNIST ~12 s and add nothing), and no
+analyzer cache (TFX's `disable_analyzer_cache`: the cache serves a later Transform only through an
+`analyzer_cache` input, which no pipeline here wires; written empty, it was also the one artifact
+an object store cannot hold, which made an unchanged local rerun on S3 execute Transform again).
 """
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ class TrainerSpec(standard_component_specs.TrainerSpec):
 
 class Transform(base_component.BaseComponent):
     """TFX's Transform (its executor, with batches of a fixed size: executor.py) on raw examples; outputs
-    `transform_graph` and `updated_analyzer_cache`."""
+    `transform_graph`."""
 
     SPEC_CLASS = TransformSpec
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(TransformExecutor)
@@ -61,8 +64,6 @@ class Transform(base_component.BaseComponent):
             code_fingerprint=code_fingerprint,
             transform_graph=OutputChannel(standard_artifacts.TransformGraph, self,
                                           standard_component_specs.TRANSFORM_GRAPH_KEY),
-            updated_analyzer_cache=OutputChannel(standard_artifacts.TransformCache, self,
-                                                 standard_component_specs.UPDATED_ANALYZER_CACHE_KEY),
         ))
 
 

@@ -40,6 +40,9 @@ class Executor(base_executor.BaseExecutor):
     ) -> None:
         output = artifact_utils.get_single_instance(output_dict[DRIFT_KEY])
         if not exec_properties[BASELINE_KEY]:
+            # A file even so: an artifact with none does not exist on an object store, and TFX's local
+            # cache would then run the gate again on every rerun (artifact_utils.verify_artifacts).
+            io_utils.write_string_file(os.path.join(output.uri, REPORT_FILE), json.dumps({"features": []}))
             output.set_string_custom_property(DRIFT_KEY, NO_BASELINE)
             return
         served = ServedVersion(exec_properties[BASELINE_KEY], record=None)

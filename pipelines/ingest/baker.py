@@ -65,7 +65,7 @@ class BakerIngest(IngestSettings):
     def _described(self) -> str:
         return f"the baker generator (seed {self.seed}, {self.examples} sequences)"
 
-    def new_examples(self, data: Optional[Path]) -> tuple[list[bytes], str]:
+    def new_examples(self, data: Optional[str | Path]) -> tuple[list[bytes], str]:
         """The generator's training split, or TFRecord files of baker tf.Examples under `data`."""
         from tfxflow.pipelines.drift import read_tfrecords
 

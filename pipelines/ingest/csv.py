@@ -33,7 +33,7 @@ class CsvIngest(FileIngest):
 
         return csv_examples(self.files()), f"the rows of {self.data_uri()}"
 
-    def new_examples(self, data: Optional[Path]) -> tuple[list[bytes], str]:
+    def new_examples(self, data: Optional[str | Path]) -> tuple[list[bytes], str]:
         """Rows of CSV files like the pipeline's (`data`: a file, directory or glob; default: its own)."""
         from tfxflow.components.file_example_gen.csv_rows import csv_examples
 

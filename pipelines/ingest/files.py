@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional, Union
 
 from pydantic import Field, PlainValidator, field_validator
 
-from tfxflow.pipelines.spec import IngestSettings, check_scheme, location_text
+from tfxflow.components import object_store
+from tfxflow.pipelines.spec import IngestSettings, location_text
 
 if TYPE_CHECKING:
     from tfx.dsl.components.base.base_component import BaseComponent
@@ -36,7 +37,7 @@ def _data_path(value: Any) -> Union[str, Path]:
     if not isinstance(value, str) or not value:
         raise ValueError(f"expected a path, directory, glob or URI of the data, got {value!r}")
     if _URI.match(value):
-        return check_scheme(value)
+        return object_store.check(value)
     if _WILDCARD.search(value):
         if not [path for path in glob.glob(value) if os.path.isfile(path)]:
             raise ValueError(f"expected a glob matching files, {value} matches none")

@@ -60,7 +60,7 @@ class NpzIngest(IngestSettings):
         data = self.data_uri()
         return self._examples(data, ["train"]), f"x_train of {data}"
 
-    def new_examples(self, data: Optional[Path]) -> tuple[list[bytes], str]:
+    def new_examples(self, data: Optional[str | Path]) -> tuple[list[bytes], str]:
         """The (x, y) splits of an npz like the pipeline's, whichever it holds, or rows alone (no labels)
         under x_test, x, images or x_train."""
         from tfxflow.pipelines.drift import DriftInputError

@@ -34,7 +34,7 @@ class TFRecordIngest(FileIngest):
         train = self.files() if "train" not in patterns else self.files(f"{base}/train/")
         return read_records(train, self.data_uri()), f"the records of {self.data_uri()}"
 
-    def new_examples(self, data: Optional[Path]) -> tuple[list[bytes], str]:
+    def new_examples(self, data: Optional[str | Path]) -> tuple[list[bytes], str]:
         """Records of TFRecord files (`data`: a file, directory or glob; default: the pipeline's own)."""
         from tfxflow.pipelines.drift import read_records
 
