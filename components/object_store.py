@@ -86,29 +86,32 @@ class StoreError(ValueError):
 
 def prepare(*locations: object) -> None:
     """Makes the stores of `locations` (URIs or paths) readable in this process, and checks that each S3
-    bucket among them answers (StoreError otherwise): tf.io.gfile cannot tell an unreachable endpoint,
-    refused credentials or a missing bucket from a missing file (its `exists` is False for all)."""
+    location among them can be listed (StoreError otherwise): tf.io.gfile cannot tell an unreachable
+    endpoint, refused credentials or a missing bucket from a missing file (its `exists` is False for all)."""
     s3 = [location for location in locations if isinstance(location, str) and scheme(location) in ("s3", "minio")]
+    if not s3:
+        return
     _configure_from_aws_variables()
     for location in {io_uri(location).split("/")[2]: location for location in s3}.values():
-        check_bucket(location)  # boto3 only: a refusal comes before TensorFlow is imported
-    if s3:
-        use_s3()
+        check_reachable(location)  # boto3 only: a refusal comes before TensorFlow is imported
+    use_s3()
 
 
-def check_bucket(location: str) -> None:
-    """StoreError, one line, unless the bucket of `location` (s3:// or minio://) answers at the endpoint
-    the AWS variables name, with their credentials (S3's HeadBucket, through boto3)."""
+def check_reachable(location: str) -> None:
+    """StoreError, one line, unless `location` (s3:// or minio://) can be listed at the endpoint the AWS
+    variables name with their credentials (S3's ListObjectsV2 of its key, through boto3: what
+    tf.io.gfile needs, and allowed by a policy that grants ListBucket on a prefix only, unlike
+    HeadBucket; its error names the cause, which a HEAD request's empty body does not)."""
     import boto3
     import botocore.config
     import botocore.exceptions
 
-    bucket = io_uri(location).split("/")[2]
+    bucket, _, key = io_uri(location)[len("s3://"):].partition("/")
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     where = f"the S3 endpoint {endpoint} (AWS_ENDPOINT_URL_S3)" if endpoint else "AWS S3 (no AWS_ENDPOINT_URL_S3 set)"
     config = botocore.config.Config(connect_timeout=5, read_timeout=20, retries={"mode": "standard", "max_attempts": 2})
     try:
-        boto3.session.Session().client("s3", config=config).head_bucket(Bucket=bucket)
+        boto3.session.Session().client("s3", config=config).list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
     except botocore.exceptions.NoCredentialsError:
         raise StoreError(f"{location}: no S3 credentials; expected AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                          "(or another source boto3 reads)") from None
@@ -117,14 +120,15 @@ def check_bucket(location: str) -> None:
         raise StoreError(f"{location}: cannot reach {where}: {error}") from None
     except botocore.exceptions.ClientError as error:
         code = str(error.response.get("Error", {}).get("Code", ""))
-        if code in ("404", "NoSuchBucket"):
-            raise StoreError(f"{location}: no bucket {bucket!r} at {where}; expected an existing bucket") from None
-        if code in ("403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
-            key = os.environ.get("AWS_ACCESS_KEY_ID", "(none)")
-            raise StoreError(f"{location}: {where} refused access to bucket {bucket!r} with the credentials of "
-                             f"AWS_ACCESS_KEY_ID {key} (HTTP {code}); expected a key that may read and write "
-                             "it") from None
-        raise StoreError(f"{location}: {where} answered {code or error}") from None
+        user = f"AWS_ACCESS_KEY_ID {os.environ.get('AWS_ACCESS_KEY_ID', '(none)')}"
+        refusals = {
+            "NoSuchBucket": f"no bucket {bucket!r} at {where}; expected an existing bucket",
+            "InvalidAccessKeyId": f"{where} does not know {user}; expected a key of that store",
+            "SignatureDoesNotMatch": f"{where} refused the secret of {user}; expected its AWS_SECRET_ACCESS_KEY",
+            "AccessDenied": f"{where} denied {user} the listing of bucket {bucket!r}; expected a key that may read "
+                            "and write it",
+        }
+        raise StoreError(f"{location}: {refusals.get(code, f'{where} answered {code or error}')}") from None
 
 
 _s3_used = False

@@ -119,6 +119,25 @@ def test_a_failed_push_removes_its_own_staging_copy_at_once_and_retries_succeed(
     assert publish(str(model), str(serving), record("a newer model")) != served  # room again: the push goes through
 
 
+def test_an_incomplete_version_a_crashed_push_left_is_removed_once_stale_and_others_are_left(model, tmp_path):
+    """An object-store push writes its record before saved_model.pb: a version with the record and
+    without saved_model.pb, numbered above the newest complete one, is a crashed push's."""
+    import time
+
+    from tfxflow.components.atomic_pusher.versions import write_extras
+
+    serving = tmp_path / "serving"
+    served = publish(str(model), str(serving), record(model))
+    (serving / os.path.basename(served)).rename(serving / "100")  # the newest complete version, numbered low
+    now = int(time.time())
+    stale, recent, foreign = serving / str(now - 7200), serving / str(now + 5), serving / str(now + 1)
+    for path in (stale, recent):
+        write_extras(str(path), record("crashed"), None)  # a record, no saved_model.pb
+    (foreign / "variables").mkdir(parents=True)  # no record: not tfxflow's, never removed
+    publish(str(model), str(serving), record("next"))
+    assert not stale.exists() and recent.is_dir() and foreign.is_dir()
+
+
 def test_a_recent_staging_copy_of_a_push_in_progress_is_left_alone(model, tmp_path):
     import time
 

@@ -84,14 +84,20 @@ def test_a_missing_bucket_is_one_line(s3):
                                    f"{s3.endpoint} (AWS_ENDPOINT_URL_S3); expected an existing bucket"]
 
 
-def test_wrong_credentials_are_one_line_and_the_right_ones_pass():
+def test_wrong_credentials_are_one_line_naming_the_cause_and_the_right_ones_pass():
     with S3Server(auth=True) as server:
         server.create_bucket("guarded")
-        env = {**os.environ, **server.env, "AWS_SECRET_ACCESS_KEY": "wrong"}
-        code, lines, _ = refused("runs", "pipelines/mnist.yaml", "--set", "pusher.serving_dir=s3://guarded/m", env=env)
-        assert code == 2 and len(lines) == 1 and lines[0].startswith(
-            f"s3://guarded/m: the S3 endpoint {server.endpoint} (AWS_ENDPOINT_URL_S3) refused access to bucket "
-            f"'guarded' with the credentials of AWS_ACCESS_KEY_ID {server.access_key} (HTTP 403)")
+        where = f"s3://guarded/m: the S3 endpoint {server.endpoint} (AWS_ENDPOINT_URL_S3)"
+        for wrong, expected in [
+            ({"AWS_SECRET_ACCESS_KEY": "wrong"},
+             f"{where} refused the secret of AWS_ACCESS_KEY_ID {server.access_key}; expected its AWS_SECRET_ACCESS_KEY"),
+            ({"AWS_ACCESS_KEY_ID": "AKIANOBODY"},
+             f"{where} does not know AWS_ACCESS_KEY_ID AKIANOBODY; expected a key of that store"),
+        ]:
+            env = {**os.environ, **server.env, **wrong}
+            code, lines, _ = refused("runs", "pipelines/mnist.yaml", "--set", "pusher.serving_dir=s3://guarded/m",
+                                     env=env)
+            assert code == 2 and lines == [expected]
         code, lines, _ = refused("runs", "pipelines/mnist.yaml", "--set", "pusher.serving_dir=s3://guarded/m",
                                  env={**os.environ, **server.env})
         assert code == 0 and lines == [], lines

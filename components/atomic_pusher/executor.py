@@ -33,6 +33,7 @@ from tfxflow.components.atomic_pusher.versions import (
     COMPLETION_FILE,
     Record,
     is_complete,
+    read_record,
     served_versions,
     version_numbers,
     write_extras,
@@ -158,16 +159,20 @@ def _removed_on_failure(path: str) -> Iterator[None]:
 
 
 def _remove_stale(base_directory: str, above: int) -> None:
-    """What crashed pushes left: hidden staging copies, and on object stores incomplete versions
-    numbered above the newest complete one (`above`), once they are over STALE_SECONDS old (their
-    name holds the version, which is at least the push's start time), so a push still in progress
-    elsewhere (KFP runs) is never touched."""
+    """What crashed pushes left, once over STALE_SECONDS old (a name holds the version, which is at
+    least the push's start time), so a push still in progress elsewhere (KFP runs) is never touched:
+    hidden staging copies, and incomplete versions numbered above the newest complete one (`above`)
+    that hold tfxflow's record, which an object-store push writes before saved_model.pb."""
     if not fileio.isdir(base_directory):  # an object store's prefix exists once an object is under it
         return
     for name in fileio.listdir(base_directory):
         name = name.rstrip("/")
-        staging = re.fullmatch(r"\.(\d+)\.partial-\w+", name)
-        started = int(staging.group(1)) if staging else int(name) if name.isdigit() and int(name) > above else None
         path = os.path.join(base_directory, name)
-        if started is not None and started < time.time() - STALE_SECONDS and not is_complete(path):
+        staging = re.fullmatch(r"\.(\d+)\.partial-\w+", name)
+        if staging:
+            stale = int(staging.group(1)) < time.time() - STALE_SECONDS
+        else:
+            stale = (name.isdigit() and above < int(name) < time.time() - STALE_SECONDS and not is_complete(path)
+                     and read_record(path) is not None)
+        if stale:
             fileio.rmtree(path)
