@@ -90,7 +90,8 @@ def test_wrong_credentials_are_one_line_naming_the_cause_and_the_right_ones_pass
         where = f"s3://guarded/m: the S3 endpoint {server.endpoint} (AWS_ENDPOINT_URL_S3)"
         for wrong, expected in [
             ({"AWS_SECRET_ACCESS_KEY": "wrong"},
-             f"{where} refused the secret of AWS_ACCESS_KEY_ID {server.access_key}; expected its AWS_SECRET_ACCESS_KEY"),
+             f"{where} refused the secret of AWS_ACCESS_KEY_ID {server.access_key}; expected its "
+             "AWS_SECRET_ACCESS_KEY"),
             ({"AWS_ACCESS_KEY_ID": "AKIANOBODY"},
              f"{where} does not know AWS_ACCESS_KEY_ID AKIANOBODY; expected a key of that store"),
         ]:
