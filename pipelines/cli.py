@@ -202,7 +202,7 @@ def drift(
     Without --data, a baker pipeline checks its generator's output (set ingest.seed etc. with --set).
     """
     spec = _load(spec_file, overrides)
-    new_data = _location(data, "--data", *spec.locations().values()) if data else None
+    new_data = _location(data, "--data", *spec.locations().values())
     _quiet_tensorflow()
     from tfxflow.components.npz_example_gen.mnist_npz import NpzError
     from tfxflow.pipelines.drift import DriftInputError, check_drift, write_html
@@ -435,16 +435,18 @@ def _compile(spec: PipelineSpec, spec_file: Path, output: Path) -> None:
         _fail(str(error))
 
 
-def _location(value: str, option: str, *others: object) -> str | Path:
-    """An option's path or URI as tfxflow reads it (a URI's store made readable and checked, with the
-    `others` the command reads; one line and exit 2 if it is not usable)."""
+def _location(value: str | None, option: str, *others: object) -> str | Path | None:
+    """An option's path or URI as tfxflow reads it (None if not given), its store and those of the
+    `others` the command reads made readable and checked; one line and exit 2 if one is not usable."""
     from tfxflow.components import object_store
 
     try:
-        object_store.check(value)
+        object_store.check(value or "")
     except ValueError as error:
         _fail(f"{option}: {error}")
     _prepare(value, *others)
+    if value is None:
+        return None
     return object_store.io_uri(value) if object_store.scheme(value) else Path(value)
 
 

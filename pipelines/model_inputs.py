@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tfxflow.components.atomic_pusher.versions import COMPLETION_FILE, newest_version
+from tfxflow.components.atomic_pusher.versions import is_complete, newest_version
 from tfxflow.components.feature_model.features import read_schema
-from tfxflow.components.object_store import filesystem, read_file
+from tfxflow.components.object_store import filesystem
 
 INPUT_SCHEMA = "assets.extra/input_schema.pbtxt"  # its features, as the Trainer writes them (keras_training.py)
 # Rows per model call.
@@ -60,7 +60,7 @@ def version_directory(path: str | Path) -> str:
     """A pushed version directory, or the newest complete version in a serving directory (a local path
     or a URI such as s3://bucket/serving)."""
     location = str(path)
-    if filesystem(location).exists(os.path.join(location, COMPLETION_FILE)):
+    if is_complete(location):
         return location
     newest = newest_version(location)
     if newest is None:
@@ -76,7 +76,7 @@ def model_layout(path: str | Path) -> Layout:
     except PredictError:
         return Layout(_MNIST)  # inputs are checked first; the directory's own error comes when it is loaded
     schema_file = os.path.join(directory, INPUT_SCHEMA)
-    if read_file(schema_file) is None:
+    if not filesystem(schema_file).exists(schema_file):
         return Layout(_MNIST)
     from tensorflow_metadata.proto.v0 import schema_pb2
 
