@@ -32,15 +32,16 @@ setup(
     extras_require={"test": ["pytest>=8", "hypothesis>=6", "cryptography", "moto[s3]>=5,<6", "flask", "flask-cors"]},
     entry_points={
         "console_scripts": ["tfxflow=tfxflow.pipelines.cli:entry"],
-        # The ingest kinds `ingest.kind` names (pipelines/registry.py); a user's package may add its own.
+        # The ingest kinds `ingest.kind` names (components/registry.py); a user's package may add its own.
         "tfxflow.ingest": [
             "baker=tfxflow.pipelines.ingest.baker:BakerIngest",
             "csv=tfxflow.pipelines.ingest.csv:CsvIngest",
             "mnist=tfxflow.pipelines.ingest.mnist:MnistIngest",
             "npz=tfxflow.pipelines.ingest.npz:NpzIngest",
+            "sine=tfxflow.pipelines.ingest.sine:SineIngest",
             "tfrecord=tfxflow.pipelines.ingest.tfrecord:TFRecordIngest",
         ],
-        # The model functions `trainer.model` names for those kinds (pipelines/registry.py MODELS).
+        # The model functions `trainer.model` names for those kinds (components/registry.py MODELS).
         "tfxflow.models": [
             "cnn=tfxflow.components.feature_model.model:cnn",
             "conv=tfxflow.components.feature_model.model:conv",

@@ -1,15 +1,19 @@
 """The part of every tfxflow `run_fn` that does not depend on the model: data in, SavedModel out.
 
     def run_fn(fn_args):
-        train_and_export(fn_args, ARCHITECTURES, label=LABEL)   # a preset's architectures, or MODELS
+        train_and_export(fn_args, ARCHITECTURES)   # a preset's architectures, or MODELS
+
+`custom_config` holds the label (components/label.py: its key, task and classes), the model's name and
+the training settings.
 
 Reads raw examples with tf.data and applies the Transform graph once into in-memory tensors (the
 tutorial's cache) when a split fits in `trainer.memory_mb`, else streams it from the TFRecords every
 epoch; then shuffles, batches and prefetches for Keras; fits the Keras model, and
 exports it with a `serving_default` signature that takes serialized raw tf.Examples and applies
 the Transform graph, so serving normalizes exactly as training did, and returns each class's
-probability and the likeliest class's name; `transform_features` (for TFMA) and the features it reads in
-`assets.extra/input_schema.pbtxt` go with it.
+probability and the likeliest class's name (`probabilities`, `class`), or a regression's `value`;
+`transform_features` (for TFMA), the features it reads in `assets.extra/input_schema.pbtxt` and what
+it predicts in `assets.extra/model_info.json` go with it.
 """
 from __future__ import annotations
 
@@ -26,11 +30,12 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.components.trainer.fn_args_utils import FnArgs
 from tfx_bsl.public import tfxio
 
-from tfxflow.components.feature_model.features import class_names, read_schema
+from tfxflow.components.epoch_progress import PROGRESS_LOGGER, epoch_line
+from tfxflow.components.schema_text import read_schema
+from tfxflow.components.label import Label
+from tfxflow.components.registry import MODELS
 from tfxflow.components.tf_keras_autograph import leave_tf_keras_unconverted
 from tfxflow.components.training_plots import plot_learning_curve
-from tfxflow.pipelines.progress import PROGRESS_LOGGER, epoch_line
-from tfxflow.pipelines.registry import MODELS
 
 # Rows read per batch from the TFRecords before tf.data re-batches for training.
 _READ_BATCH = 1024
@@ -42,41 +47,50 @@ STEPS_PER_EXECUTION = 64
 HISTORY_FILE = "history.json"
 SAMPLES_FILE = "samples.json"
 SAMPLES = 16
-# The features the model reads (its schema without the label), beside the SavedModel where TF
-# Serving ignores it: `tfxflow predict` builds examples of other inputs from it.
+# The features the model reads (its schema without the label), and what it predicts (the label and the
+# ingest kind its inputs come from), beside the SavedModel where TF Serving ignores them: `tfxflow
+# predict` builds examples of other inputs from them.
 INPUT_SCHEMA = "assets.extra/input_schema.pbtxt"
+MODEL_INFO = "assets.extra/model_info.json"
+# A regression's eval predictions kept for the report's predicted-versus-true plot.
+EVAL_PREDICTIONS_FILE = "eval_predictions.json"
+EVAL_PREDICTIONS = 1000
 
 
 def model_builder(
-    name: str, architectures: dict[str, Callable[[dict[str, Any]], tf.keras.Model]], num_classes: int
+    name: str, architectures: dict[str, Callable[[dict[str, Any]], tf.keras.Model]], label: Label
 ) -> Callable[[dict[str, Any]], tf.keras.Model]:
     """What builds the model `name` from the transformed feature shapes: one of a preset kind's
-    `architectures`, or a model function `(feature_shapes, num_classes) -> tf.keras.Model` registered
-    in MODELS (the built-in mlp, cnn, conv) or named by a user's `package.module:function`."""
+    `architectures`, or a model function `(feature_shapes, outputs) -> tf.keras.Model` registered in
+    MODELS (the built-in mlp, cnn, conv) or named by a user's `package.module:function`, where `outputs`
+    is the number of classes (a softmax over them) or 1 for a regression (one linear output)."""
     if name in architectures:
         return architectures[name]
     build = MODELS.load(name)
+    expected = ("one linear output, shape (None, 1)" if label.task == "regression" else
+                f"a softmax over the {label.outputs} classes, shape (None, {label.outputs})")
 
     def checked_model(shapes: dict[str, Any]) -> tf.keras.Model:
-        model = build({feature: tuple(shape) for feature, shape in shapes.items()}, num_classes)
+        model = build({feature: tuple(shape) for feature, shape in shapes.items()}, label.outputs)
         outputs = getattr(model, "output_shape", None)
-        if not isinstance(model, tf.keras.Model) or not isinstance(outputs, tuple) or outputs[-1:] != (num_classes,):
-            raise ValueError(
-                f"trainer.model: {name} returned {type(model).__name__} with outputs {outputs}; expected a "
-                f"tf.keras.Model whose output is a softmax over the {num_classes} classes, shape (None, {num_classes})"
-            )
+        last = getattr(model, "layers", [None])[-1]
+        softmax = label.task == "regression" and getattr(getattr(last, "activation", None), "__name__", "") == "softmax"
+        if (not isinstance(model, tf.keras.Model) or not isinstance(outputs, tuple)
+                or outputs[-1:] != (label.outputs,) or softmax):
+            raise ValueError(f"trainer.model: {name} returned {type(model).__name__} with outputs {outputs}"
+                             f"{' (a softmax)' if softmax else ''}; expected a tf.keras.Model with {expected}")
         return model
 
     return checked_model
 
 
 def train_and_export(
-    fn_args: FnArgs, architectures: dict[str, Callable[[dict[str, Any]], tf.keras.Model]], label: str
+    fn_args: FnArgs, architectures: dict[str, Callable[[dict[str, Any]], tf.keras.Model]]
 ) -> tuple[tf.keras.Model, tf.data.Dataset]:
     """Fits the model `custom_config["model"]` names (see model_builder) on the train split,
     deterministically for the seed in `custom_config`, and exports it to `serving_model_dir`. The
-    classes are the schema's (features.class_names): the serving signature returns their
-    probabilities and the most probable one's name.
+    label is `custom_config["label"]` (components/label.py): a classification's serving signature
+    returns the probabilities of its classes and the most probable one's name, a regression's the value.
 
     Leaves TensorBoard logs and `learning_curve.png` in `model_run_dir`; returns the model and the
     (transformed, batched) eval dataset for any further plots.
@@ -84,8 +98,9 @@ def train_and_export(
     leave_tf_keras_unconverted()  # 9 s less before MNIST's first batch, the same model
     config = fn_args.custom_config
     schema = read_schema(fn_args.schema_path)
-    classes, _ = class_names(schema, label)
-    build_model = model_builder(config["model"], architectures, len(classes))
+    target = Label.from_config(config["label"])
+    label = target.key
+    build_model = model_builder(config["model"], architectures, target)
     tf.keras.utils.set_random_seed(config["seed"])
     # The same examples, settings and seed train the same weights, whatever the machine's load
     # (without it, parallel reductions summed in another order differed by 2e-4 on a busy machine).
@@ -102,10 +117,12 @@ def train_and_export(
 
     logging.info("Read and transformed both splits in %.1f s.", time.perf_counter() - started)
     model = build_model(shapes)
+    regression = target.task == "regression"
     model.compile(
         optimizer=tf.keras.optimizers.Adam(config["learning_rate"]),
-        loss=tf.keras.losses.SparseCategoricalCrossentropy(),
-        metrics=[tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        loss=tf.keras.losses.MeanSquaredError() if regression else tf.keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[tf.keras.metrics.MeanAbsoluteError(name="mean_absolute_error") if regression else
+                 tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         steps_per_execution=STEPS_PER_EXECUTION,
     )
     started = time.perf_counter()
@@ -118,17 +135,18 @@ def train_and_export(
     )
     logging.info("Trained %d epochs in %.1f s.", config["epochs"], time.perf_counter() - started)
     started = time.perf_counter()
-    signatures = {"serving_default": _serve_raw_examples(model, transform_output, label, classes),
+    signatures = {"serving_default": _serve_raw_examples(model, transform_output, target),
                   "transform_features": _transform_examples(model, transform_output)}
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
     _write_input_schema(schema, label, f"{fn_args.serving_model_dir}/{INPUT_SCHEMA}")
+    _write_text(f"{fn_args.serving_model_dir}/{MODEL_INFO}",
+                json.dumps({"label": target.to_config(), "kind": config.get("kind", "")}, sort_keys=True))
     logging.info("Exported the serving model in %.1f s.", time.perf_counter() - started)
     run_dir = fn_args.model_run_dir  # a URI in a Kubeflow pod: written with tf.io.gfile
     plot_learning_curve(history.history, f"{run_dir}/learning_curve.png")
     _write_text(f"{run_dir}/{HISTORY_FILE}", json.dumps({key: [float(v) for v in values]
                                                          for key, values in history.history.items()}))
-    write_samples(fn_args.eval_files, signatures["serving_default"], transform_output, label, classes,
-                  f"{run_dir}/{SAMPLES_FILE}")
+    write_samples(fn_args.eval_files, signatures["serving_default"], transform_output, target, run_dir)
     return model, evaluation
 
 
@@ -145,7 +163,7 @@ class _EpochLog(tf.keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         logs = logs or {}
         numbers = {"epoch": epoch + 1, "epochs": self.epochs, "seconds": round(time.perf_counter() - self.started, 2),
-                   **{key: float(logs[key]) for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in logs}}
+                   **{key: float(value) for key, value in logs.items()}}
         logging.getLogger(PROGRESS_LOGGER).info(epoch_line(numbers), extra={"epoch": numbers})
 
 
@@ -210,25 +228,40 @@ def _count_records(patterns: list[str]) -> int:
     return int(records.reduce(tf.constant(0, tf.int64), lambda count, _: count + 1))
 
 
-def write_samples(eval_files: list[str], serve: Any, transform_output: tft.TFTransformOutput, label: str,
-                  classes: tuple[str, ...], path: str) -> None:
+def write_samples(eval_files: list[str], serve: Any, transform_output: tft.TFTransformOutput, label: Label,
+                  run_dir: str) -> None:
     """The exported signature's predictions on the first SAMPLES eval examples, with each one's true class
-    and a short form of its raw features, as JSON."""
+    (or value) and a short form of its raw features, as JSON in SAMPLES_FILE; for a regression also the
+    true and predicted values of the first EVAL_PREDICTIONS eval examples (EVAL_PREDICTIONS_FILE)."""
     files = sorted(name for pattern in eval_files for name in tf.io.gfile.glob(pattern))
-    serialized = tf.stack(list(tf.data.TFRecordDataset(files, compression_type="GZIP").take(SAMPLES)))
+    records = tf.data.TFRecordDataset(files, compression_type="GZIP")
+    regression = label.task == "regression"
+    serialized = tf.stack(list(records.take(EVAL_PREDICTIONS if regression else SAMPLES)))
     raw = tf.io.parse_example(serialized, transform_output.raw_feature_spec())
     outputs = serve(serialized)
     samples = []
-    for i, (probabilities, predicted) in enumerate(zip(outputs["probabilities"].numpy(), outputs["class"].numpy(),
-                                                       strict=True)):
-        true = _values(raw[label], i)
-        samples.append({"true": str(true[0]) if true else "", "predicted": predicted.decode(),
-                        "probability": round(float(probabilities.max()), 4),
-                        "features": {name: _short(_values(value, i)) for name, value in raw.items() if name != label}})
-    for sample in samples:  # integer labels are class ids; string labels are their names already
-        if sample["true"].lstrip("-").isdigit() and int(sample["true"]) < len(classes):
-            sample["true"] = classes[int(sample["true"])]
-    _write_text(path, json.dumps(samples))
+    for i in range(min(SAMPLES, int(serialized.shape[0]))):
+        true = _values(raw[label.key], i)
+        features = {name: _short(_values(value, i)) for name, value in raw.items() if name != label.key}
+        if regression:
+            samples.append({"true": float(true[0]) if true else None,
+                            "predicted": round(float(outputs["value"][i]), 6), "features": features})
+            continue
+        true_class = str(true[0]) if true else ""
+        if not label.string and true_class.lstrip("-").isdigit() and int(true_class) < len(label.classes):
+            true_class = label.classes[int(true_class)]  # integer labels are class ids
+        samples.append({"true": true_class, "predicted": outputs["class"][i].numpy().decode(),
+                        "probability": round(float(outputs["probabilities"][i].numpy().max()), 4),
+                        "features": features})
+    _write_text(f"{run_dir}/{SAMPLES_FILE}", json.dumps(samples))
+    if regression:
+        true_values = raw[label.key]  # a label is in every example (features.label_of): one value each
+        if isinstance(true_values, tf.SparseTensor):
+            true_values = tf.sparse.to_dense(true_values)
+        true_values = tf.reshape(tf.cast(true_values, tf.float64), [-1])
+        _write_text(f"{run_dir}/{EVAL_PREDICTIONS_FILE}", json.dumps(
+            {"true": [round(float(v), 6) for v in true_values.numpy()],
+             "predicted": [round(float(v), 6) for v in outputs["value"].numpy()]}))
 
 
 def _write_text(path: str, text: str) -> None:
@@ -263,18 +296,19 @@ def _write_input_schema(schema: schema_pb2.Schema, label: str, path: str) -> Non
         stream.write(text_format.MessageToString(inputs))
 
 
-def _serve_raw_examples(
-    model: tf.keras.Model, transform_output: tft.TFTransformOutput, label: str, classes: tuple[str, ...]
-) -> Any:
-    """Serialized raw tf.Examples (no label) -> `probabilities` per class and `class`, the likeliest's name."""
+def _serve_raw_examples(model: tf.keras.Model, transform_output: tft.TFTransformOutput, label: Label) -> Any:
+    """Serialized raw tf.Examples (no label) -> `probabilities` per class and `class`, the likeliest's name;
+    or a regression's `value`, one float per example."""
     model.tft_layer = transform_output.transform_features_layer()  # tracked, so it is saved with the model
-    raw_spec = {name: spec for name, spec in transform_output.raw_feature_spec().items() if name != label}
-    names = tf.constant(classes)
+    raw_spec = {name: spec for name, spec in transform_output.raw_feature_spec().items() if name != label.key}
+    names = tf.constant(label.classes or ("",))
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
     def serve(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
-        probabilities = model(model.tft_layer(tf.io.parse_example(serialized, raw_spec)))
-        return {"probabilities": probabilities, "class": tf.gather(names, tf.argmax(probabilities, axis=1))}
+        outputs = model(model.tft_layer(tf.io.parse_example(serialized, raw_spec)))
+        if label.task == "regression":
+            return {"value": tf.reshape(outputs, [-1])}
+        return {"probabilities": outputs, "class": tf.gather(names, tf.argmax(outputs, axis=1))}
 
     return serve.get_concrete_function()
 

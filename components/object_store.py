@@ -30,6 +30,8 @@ import re
 import sys
 from typing import NoReturn, Optional
 
+from tfxflow.components.errors import BadInput
+
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 # What each scheme is read through here; a scheme not listed is refused with its reason.
 SCHEMES = {
@@ -80,7 +82,7 @@ def io_uri(location: str) -> str:
     return "s3://" + location[len("minio://"):] if scheme(location) == "minio" else location
 
 
-class StoreError(ValueError):
+class StoreError(BadInput):
     """An object store that cannot be used as configured; the message is one line naming the location."""
 
 

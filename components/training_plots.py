@@ -18,10 +18,12 @@ import tensorflow as tf  # noqa: E402
 
 
 def plot_learning_curve(history: dict[str, list[float]], path: str) -> str:
-    """Loss and accuracy per epoch, train and eval, side by side."""
+    """Loss and each compiled metric (accuracy; a regression's mean_absolute_error) per epoch, train and
+    eval, side by side."""
     epochs = np.arange(1, len(history["loss"]) + 1)
-    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for axis, metric in zip(axes, ("loss", "accuracy"), strict=True):
+    metrics = [key for key in history if not key.startswith("val_")]
+    figure, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
+    for axis, metric in zip(axes[0], metrics, strict=True):
         axis.plot(epochs, history[metric], marker="o", label="train")
         if f"val_{metric}" in history:
             axis.plot(epochs, history[f"val_{metric}"], marker="o", label="eval")

@@ -14,8 +14,10 @@ import os
 import sys
 from typing import Any
 
+from tfxflow.components.errors import BadInput
 
-class UnknownName(ValueError):
+
+class UnknownName(BadInput):
     """A name in a pipeline file that is not registered or not importable; the message is one line."""
 
 

@@ -28,12 +28,13 @@ from tfxflow.components.code_keyed.component import Trainer, Transform, keyed_by
 from tfxflow.components.drift_gate.component import DriftGate
 from tfxflow.components.input_fingerprint.component import InputFingerprint
 from tfxflow.components.input_fingerprint.fingerprints import Fingerprints
+from tfxflow.components.registry import MODELS
 from tfxflow.components.schema_import.component import ImportSchemaGen
 from tfxflow.components.served_model_evaluator.component import ServedModelEvaluator
+from tfxflow.components.served_model_evaluator.metric_names import POSITIVE_CLASS, Metric, metric_names
 from tfxflow.components.user_code import UnknownName, import_object
 from tfxflow.components.validation_gate.component import ValidationGate
-from tfxflow.pipelines.registry import MODELS
-from tfxflow.pipelines.spec import ComponentDeclaration, PipelineSpec, location_text
+from tfxflow.pipelines.spec import Bound, ChangeBound, ComponentDeclaration, PipelineSpec, location_text
 
 # Examples per model call in the Evaluator; TFMA's adaptive batching starts far smaller.
 _EVAL_BATCH = 1000
@@ -95,7 +96,8 @@ def model_functions(spec: PipelineSpec) -> dict[str, str]:
 
 def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_component.BaseComponent]:
     functions = model_functions(spec)
-    example_gen = spec.ingest.example_gen(spec.ingest.data_uri(), fingerprints.data)
+    label = spec.target()
+    example_gen = spec.ingest.example_gen(spec.ingest.data_uri(), fingerprints.data, label.key)
     examples = example_gen.outputs["examples"]
     schema = ImportSchemaGen(schema_file=location_text(spec.schema_file), fingerprint=fingerprints.schema)
     statistics = StatisticsGen(examples=examples, schema=schema.outputs["schema"])
@@ -106,7 +108,7 @@ def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_com
         examples=examples,
         schema=schema.outputs["schema"],
         preprocessing_fn=functions["preprocessing_fn"],
-        custom_config={"normalize": spec.transform.normalize, "label": spec.label.key},
+        custom_config={"normalize": spec.transform.normalize, "label": label.to_config()},
         code_fingerprint=fingerprints.transform_code,
     )
     transform.add_upstream_node(gate)  # nothing is transformed or trained unless the data passed
@@ -122,7 +124,8 @@ def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_com
         transform_graph=transform.outputs["transform_graph"],
         schema=schema.outputs["schema"],
         run_fn=functions["run_fn"],
-        custom_config={**spec.trainer.model_dump(exclude={"run_fn"}), "label": spec.label.key},
+        custom_config={**spec.trainer.model_dump(exclude={"run_fn"}), "label": label.to_config(),
+                       "kind": spec.ingest.kind},
         code_fingerprint=fingerprints.trainer_code,
     )
     evaluator = ServedModelEvaluator(
@@ -177,44 +180,65 @@ def user_component(declared: ComponentDeclaration, built: dict[str, base_compone
 
 
 def eval_config(spec: PipelineSpec) -> tfma.EvalConfig:
-    """Accuracy overall must reach `evaluator.min_accuracy` and drop at most `max_accuracy_drop` below
-    the baseline's. Accuracy per class is read from the overall confusion matrix
-    (metrics.accuracy_by_class_id): a slice per class gave the same numbers, 1 s later on MNIST. The
-    label is read from the model's `transform_features` (a string label's class id), except for a
-    preset's own code, whose raw label is the class id already."""
-    settings, label = spec.evaluator, spec.label.key
-    raw_label = spec.trainer.model in spec.ingest.MODELS and not spec.transform.preprocessing_fn
-    threshold = tfma.MetricThreshold(
-        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": settings.min_accuracy}),
-        change_threshold=tfma.GenericChangeThreshold(
-            direction=tfma.MetricDirection.HIGHER_IS_BETTER, absolute={"value": -settings.max_accuracy_drop}
-        ),
-    )
+    """Every metric the task computes (metric_names.py), each judged by its bounds in
+    `evaluator.thresholds` and, against the served model, `evaluator.change`. A classification's
+    accuracy per class is read from the overall confusion matrix (metrics.accuracy_by_class_id: a
+    slice per class gave the same numbers, 1 s later on MNIST); a binary classifier's ROC curve from a
+    confusion matrix over thresholds of the positive class. A class label is read from the model's
+    `transform_features` (a string label's class id), except for a preset's own code, whose raw label
+    is the class id already; a regression's raw label is its value."""
+    label = spec.target()
+    spec.evaluator.fill(label)
+    metrics = metric_names(label)
+    raw_label = label.task == "regression" or (
+        spec.trainer.model in spec.ingest.MODELS and not spec.transform.preprocessing_fn)
+    configs: dict[bool, list[tfma.MetricConfig]] = {False: [tfma.MetricConfig(class_name="ExampleCount")], True: []}
+    for name, metric in metrics.items():
+        threshold = _threshold(metric, spec.evaluator.thresholds.get(name), spec.evaluator.change.get(name))
+        configs[metric.binary].append(tfma.MetricConfig(
+            class_name=metric.class_name, config=json.dumps(metric.config) if metric.config else "",
+            per_slice_thresholds=[tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=threshold)]
+            if threshold else []))
+    if label.task == "classification":
+        configs[False].append(tfma.MetricConfig(class_name="MultiClassConfusionMatrixPlot"))  # for the report
+    if label.binary:
+        configs[True].append(tfma.MetricConfig(class_name="ConfusionMatrixPlot"))  # the report's ROC curve
+    specs = [tfma.MetricsSpec(metrics=configs[False])]
+    if configs[True]:
+        specs.append(tfma.MetricsSpec(metrics=configs[True], binarize=tfma.BinarizationOptions(
+            class_ids={"values": [POSITIVE_CLASS]})))
     return tfma.EvalConfig(
         model_specs=[
-            tfma.ModelSpec(signature_name="serving_default", label_key=label, prediction_key="probabilities",
+            tfma.ModelSpec(signature_name="serving_default", label_key=label.key,
+                           prediction_key="value" if label.task == "regression" else "probabilities",
                            preprocessing_function_names=[] if raw_label else ["transform_features"],
                            inference_batch_size=_EVAL_BATCH)
         ],
-        # The metrics below are all that is judged or reported; recomputing the model's compiled
-        # loss and accuracy as TFMA's defaults cost MNIST's Evaluator time for nothing.
+        # The metrics above are all that is judged or reported; recomputing the model's compiled
+        # loss and metrics as TFMA's defaults cost MNIST's Evaluator time for nothing.
         options=tfma.Options(include_default_metrics={"value": False}),
         slicing_specs=[tfma.SlicingSpec()],
-        metrics_specs=[
-            tfma.MetricsSpec(
-                metrics=[
-                    tfma.MetricConfig(
-                        class_name="SparseCategoricalAccuracy",
-                        per_slice_thresholds=[
-                            tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=threshold)
-                        ],
-                    ),
-                    tfma.MetricConfig(class_name="ExampleCount"),
-                    tfma.MetricConfig(class_name="MultiClassConfusionMatrixPlot"),  # for the run's report
-                ]
-            )
-        ],
+        metrics_specs=specs,
     )
+
+
+def _threshold(metric: Metric, bound: Bound | None, change: ChangeBound | None) -> tfma.MetricThreshold | None:
+    """TFMA's threshold for a metric's value bounds and its change against the baseline, if any."""
+    if bound is None and change is None:
+        return None
+    threshold = tfma.MetricThreshold()
+    if bound is not None:
+        if bound.lower is not None:
+            threshold.value_threshold.lower_bound.value = bound.lower
+        if bound.upper is not None:
+            threshold.value_threshold.upper_bound.value = bound.upper
+    if change is not None:
+        higher = metric.higher_is_better
+        threshold.change_threshold.direction = (tfma.MetricDirection.HIGHER_IS_BETTER if higher else
+                                                tfma.MetricDirection.LOWER_IS_BETTER)
+        allowed = -change.max_decrease if higher else change.max_increase
+        getattr(threshold.change_threshold, "relative" if change.relative else "absolute").value = allowed
+    return threshold
 
 
 def _json(value: Any) -> str:

@@ -7,6 +7,7 @@
 
 Exit codes: 0 the run succeeded (whether or not its model was blessed), 1 it failed, 2 bad input.
 Kubeflow commands: 0 done, 1 KFP refused or could not be reached, 2 bad input.
+An error is one line: tfxflow's own (components/errors.py) as it is, anything else with its type.
 """
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ from typing import TYPE_CHECKING, Any, Callable, NoReturn  # noqa: E402
 import click  # noqa: E402
 import yaml  # noqa: E402
 
-from tfxflow.pipelines.load import SpecError, load_spec  # noqa: E402
+from tfxflow.components import object_store  # noqa: E402
+from tfxflow.components.errors import BadInput, TfxflowError  # noqa: E402
+from tfxflow.pipelines.load import load_spec  # noqa: E402
 from tfxflow.pipelines.logs import capture_logs  # noqa: E402
 from tfxflow.pipelines.spec import PipelineSpec  # noqa: E402
 
@@ -42,13 +45,17 @@ _SET = click.option(
 
 
 class _OneLineErrors(click.Group):
-    """Unexpected errors as one line and exit 1; `tfxflow --debug ...` shows the traceback instead."""
+    """A TfxflowError's message as it is, and its exit code (2 for BadInput, else 1); any other error as
+    one line with its type and exit 1, where `tfxflow --debug ...` shows the traceback instead."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except TfxflowError as error:
+            click.echo(str(error), err=True)
+            sys.exit(error.exit_code)
         except Exception as error:  # pylint: disable=broad-except  # anything not already reported
             if ctx.params.get("debug"):
                 raise
@@ -74,31 +81,23 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--verbose", is_flag=True, help="Show TFX, Beam and TensorFlow logs on stderr.")
 def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: bool) -> None:
     """Run the pipeline declared in SPEC_FILE on the local Beam runner."""
-    spec = _load(spec_file, overrides)
+    spec = load_spec(spec_file, overrides)
     log_file = spec.run.root / "logs" / f"{datetime.datetime.now():%Y%m%d-%H%M%S}.log"
     capture_logs(log_file, verbose)
-    from tfxflow.components.input_fingerprint.fingerprints import InputError
-    from tfxflow.components.npz_example_gen.mnist_npz import NpzError
-    from tfxflow.components.object_store import StoreError
-    from tfxflow.components.user_code import UnknownName
-    from tfxflow.pipelines.metadata_store import StoreError as MetadataStoreError
     from tfxflow.pipelines.run import run_pipeline  # imports TensorFlow: only once the spec is known to be good
 
+    from tfxflow.components.epoch_progress import PROGRESS_LOGGER
     from tfxflow.pipelines.interrupts import exit_130_on_ctrl_c
-    from tfxflow.pipelines.progress import PROGRESS_LOGGER, EpochLogHandler, RunProgress
+    from tfxflow.pipelines.progress import EpochLogHandler, RunProgress
     from tfxflow.pipelines.run_lock import exclusive_run
 
     interrupted = (f"interrupted: the run stopped; run the same command to resume (finished components are "
                    f"reused). Logs: {log_file}")
     progress = RunProgress()
     logging.getLogger(PROGRESS_LOGGER).addHandler(EpochLogHandler(progress))
-    try:
-        with exit_130_on_ctrl_c(interrupted), exclusive_run(spec.run.root, functools.partial(click.echo, err=True)), \
-                progress:
-            summary = run_pipeline(spec, progress.started, progress.ended, started=_STARTED)
-    except (NpzError, InputError, StoreError, MetadataStoreError, UnknownName) as error:  # nothing ran
-        click.echo(str(error), err=True)
-        sys.exit(2)
+    with exit_130_on_ctrl_c(interrupted), exclusive_run(spec.run.root, functools.partial(click.echo, err=True)), \
+            progress:
+        summary = run_pipeline(spec, progress.started, progress.ended, started=_STARTED)
     if as_json:
         click.echo(json.dumps(summary.to_json(), indent=2))
     else:
@@ -114,64 +113,46 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
               help="CSV, npz, TFRecords (.tfrecord, .gz, a directory) or an image file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
 def predict(model_dir: str, inputs: tuple[Path, ...], as_json: bool) -> None:
-    """Classify inputs with a pushed model: CSV rows, npz rows, TFRecords of tf.Examples, or image files
-    of the model's image size (an MNIST model: npz images or 28x28 PNGs, turned upright).
+    """Predict with a pushed model, on inputs read as the ingest kind it was trained from reads them:
+    csv: CSV rows; npz: npz rows and image files of the model's image size; mnist: npz images and 28x28
+    PNGs, turned upright; any kind: TFRecords of tf.Examples (a user's kind may read more). A model
+    pushed before tfxflow recorded its kind reads each input by its suffix.
 
     Every input is checked before the model loads; results are printed a batch at a time, each as the
-    likeliest class's name and its probability. An input that cannot be read is reported in one line
-    and the others are still classified; then the exit code is 2.
+    likeliest class's name and its probability (`name: class (p=0.973)`) or, for a regression, the
+    predicted value (`name: 0.8415`). An input that cannot be read is reported in one line and the
+    others are still predicted; then the exit code is 2.
     """
     _quiet_tensorflow()
-    from tfxflow.components.npz_example_gen.mnist_npz import NpzError
-    from tfxflow.pipelines import model_inputs
-    from tfxflow.pipelines import predict as predicting
+    from tfxflow.pipelines.predict import Reader, load_model, predict_records
 
-    unusable = (model_inputs.PredictError, NpzError)
     refused: list[str] = []
 
-    def show(names: list[str], results: list[tuple[str, float]], extra: list[dict[str, Any]]) -> None:
-        lines = []
-        for name, (label, probability), more in zip(names, results, extra, strict=True):
-            line = {"input": name, "class": label, "probability": round(probability, 4), **more}
-            lines.append(json.dumps(line) if as_json else f"{name}: {label} (p={probability:.3f})")
-        click.echo("\n".join(lines))
-
-    def each(items: list[Any], work: Callable[[Any], Any]) -> list[Any]:
+    def each(items: list[Path], work: Callable[[Path], Any]) -> list[Any]:
         """`work` on every item; an item it cannot use is reported and left out."""
         done = []
         for item in items:
             try:
                 done.append(work(item))
-            except unusable as error:
+            except BadInput as error:
                 refused.append(str(error))
                 click.echo(str(error), err=True)
         return done
 
-    def classify_images(images: predicting.Images) -> None:
-        for batch in predicting.batches([images]):
-            results = predicting.predict(model, batch.images)
-            notices = batch.notices()
-            if notices:
-                click.echo("\n".join(f"notice: {notice}" for notice in notices), err=True)
-            show(batch.names, results, [{"digit": int(label), "inverted": bool(inverted)}
-                                        for (label, _), inverted in zip(results, batch.inverted, strict=True)])
-
-    def classify_examples(path: Path) -> None:
-        for names, records in model_inputs.examples_for(layout, path):
-            show(names, predicting.predict_records(model, records), [{}] * len(names))
+    def show(path: Path) -> None:
+        for examples in reader.examples(path):
+            predictions = predict_records(model, examples, path)
+            if examples.notices:
+                click.echo("\n".join(f"notice: {notice}" for notice in examples.notices), err=True)
+            click.echo("\n".join(json.dumps({**prediction.to_json(), **more}) if as_json else prediction.line()
+                                 for prediction, more in zip(predictions, examples.details(predictions), strict=True)))
 
     model_dir = _location(model_dir, "--model")
-    layout = model_inputs.model_layout(model_dir)
-    if layout.mnist:
-        checked = each(list(inputs), lambda path: predicting.read_inputs([path])[0])
-    else:
-        checked = each(list(inputs), lambda path: model_inputs.check_input(layout, path) or path)
+    reader = Reader.of(model_dir)  # BadInput for a kind that cannot be imported here: exit 2
+    checked = each(list(inputs), reader.check)
     if checked:
-        try:
-            model = predicting.load_model(model_dir)
-        except model_inputs.PredictError as error:
-            _fail(str(error))
-        each(checked, classify_images if layout.mnist else classify_examples)
+        model = load_model(model_dir)
+        each(checked, show)
     sys.exit(2 if refused else 0)
 
 
@@ -180,7 +161,7 @@ def predict(model_dir: str, inputs: tuple[Path, ...], as_json: bool) -> None:
 @_SET
 def validate(spec_file: Path, overrides: tuple[str, ...]) -> None:
     """Check SPEC_FILE and print it with every default filled in."""
-    spec = _load(spec_file, overrides)
+    spec = load_spec(spec_file, overrides)
     click.echo(yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False), nl=False)
 
 
@@ -201,16 +182,12 @@ def drift(
     Exit 0: no anomalies and no drift; 1: anomalies or drift; 2: usage or input error.
     Without --data, a baker pipeline checks its generator's output (set ingest.seed etc. with --set).
     """
-    spec = _load(spec_file, overrides)
+    spec = load_spec(spec_file, overrides)
     new_data = _location(data, "--data", *spec.locations().values())
     _quiet_tensorflow()
-    from tfxflow.components.npz_example_gen.mnist_npz import NpzError
-    from tfxflow.pipelines.drift import DriftInputError, check_drift, write_html
+    from tfxflow.pipelines.drift import check_drift, write_html
 
-    try:
-        check = check_drift(spec, new_data, baseline)
-    except (DriftInputError, NpzError) as error:
-        _fail(str(error))
+    check = check_drift(spec, new_data, baseline)
     if html_file:
         write_html(check, html_file)
     click.echo(json.dumps(check.to_json(), indent=2) if as_json else check.to_text())
@@ -232,21 +209,14 @@ def infer(spec_file: Path, overrides: tuple[str, ...], output: Path, force: bool
 
     Curate it (domains, presence, thresholds), commit it, and name it in the file's schema_file.
     """
-    try:  # the file's schema_file may be the one about to be written: it is not read
-        spec = load_spec(spec_file, (*overrides, "schema_file=null"), schema_required=False)
-    except SpecError as error:
-        _fail(str(error))
-    _prepare(*spec.locations().values())
+    # the file's schema_file may be the one about to be written: it is not read
+    spec = load_spec(spec_file, (*overrides, "schema_file=null"), schema_required=False)
+    object_store.prepare(*spec.locations().values())
     _quiet_tensorflow()
-    from tfxflow.components.npz_example_gen.mnist_npz import NpzError
-    from tfxflow.pipelines.drift import DriftInputError
-    from tfxflow.pipelines.schema_infer import SchemaInferError, infer_schema, write_schema
+    from tfxflow.pipelines.schema_infer import infer_schema, write_schema
 
-    try:
-        inferred, described = infer_schema(spec)
-        write_schema(inferred, output, replace=force)
-    except (DriftInputError, NpzError, SchemaInferError) as error:
-        _fail(str(error))
+    inferred, described = infer_schema(spec)
+    write_schema(inferred, output, replace=force)
     features = ", ".join(feature.name for feature in inferred.feature)
     click.echo(f"{output}: {len(inferred.feature)} features ({features}) inferred from {described}; "
                f"curate it, then set schema_file: {output}")
@@ -257,28 +227,25 @@ def infer(spec_file: Path, overrides: tuple[str, ...], output: Path, force: bool
 @_SET
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per run, one per line.")
 def runs(spec_file: Path, overrides: tuple[str, ...], as_json: bool) -> None:
-    """List SPEC_FILE's runs from its MLMD store, newest first."""
-    spec = _load(spec_file, overrides)
+    """List SPEC_FILE's runs from its MLMD store, newest first, with the task's headline metric
+    (accuracy; mean_squared_error for regression: `metric` {name, value} in --json)."""
+    spec = load_spec(spec_file, overrides)
     _quiet_tensorflow()
-    _prepare(spec.pusher.serving_dir)
-    from tfxflow.pipelines.history import list_runs
-    from tfxflow.pipelines.metadata_store import StoreError
+    object_store.prepare(spec.pusher.serving_dir)
+    from tfxflow.pipelines.history import list_runs, metric_column
 
-    try:
-        records = list_runs(spec)
-    except StoreError as error:
-        _fail(str(error))
+    records = list_runs(spec)
     if as_json:
         click.echo("\n".join(json.dumps(record.to_json()) for record in records))
         return
     if not records:
         click.echo(f"no runs of {spec.name} in {spec.run.root}")
         return
-    rows = [("started", "status", "accuracy", "blessed", "pushed", "served", "drift")]
-    for r in records:
+    metric, values = metric_column(records)
+    rows = [("started", "status", metric, "blessed", "pushed", "served", "drift")]
+    for r, value in zip(records, values, strict=True):
         pushed = "(cached)" if r.cached and r.pushed_version else r.pushed_version or "-"
-        rows.append((r.started.replace("T", " "), "cached" if r.cached else r.status,
-                     f"{r.accuracy:.4f}" if r.accuracy is not None else "-",
+        rows.append((r.started.replace("T", " "), "cached" if r.cached else r.status, value,
                      {True: "yes", False: "no", None: "-"}[r.blessed], pushed, "served" if r.served else "-",
                      r.drift or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
@@ -293,20 +260,17 @@ def runs(spec_file: Path, overrides: tuple[str, ...], as_json: bool) -> None:
 @_SET
 def report(run_id: str, spec_file: Path | None, overrides: tuple[str, ...]) -> None:
     """Write the HTML report of run RUN_ID again (`tfxflow runs` lists them) and print its path."""
-    from tfxflow.pipelines.metadata_store import StoreError, check_store
-    from tfxflow.pipelines.report import ReportError, find_run, write_report
+    from tfxflow.pipelines.metadata_store import check_store
+    from tfxflow.pipelines.report import find_run, write_report
 
-    try:
-        if spec_file:
-            spec = _load(spec_file, overrides)
-            _prepare(*spec.locations().values())
-            store = spec.run.root / "metadata.sqlite"
-        else:
-            store = find_run(run_id, Path("runs"))
-        check_store(store)
-        click.echo(write_report(store, run_id))
-    except (ReportError, StoreError) as error:
-        _fail(str(error))
+    if spec_file:
+        spec = load_spec(spec_file, overrides)
+        object_store.prepare(*spec.locations().values())
+        store = spec.run.root / "metadata.sqlite"
+    else:
+        store = find_run(run_id, Path("runs"))
+    check_store(store)
+    click.echo(write_report(store, run_id))
 
 
 def entry() -> NoReturn:
@@ -334,7 +298,7 @@ def _quiet_tensorflow() -> None:
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.yaml")
 def compile_command(spec_file: Path, overrides: tuple[str, ...], target: str, output: Path) -> None:
     """Compile SPEC_FILE to a KFP v2 pipeline spec (YAML) for Kubeflow Pipelines."""
-    spec = _load(spec_file, overrides)
+    spec = load_spec(spec_file, overrides)
     _compile(spec, spec_file, output)
     click.echo(f"wrote {output} ({target}, image {spec.kubeflow.image})")
 
@@ -351,15 +315,11 @@ def _kfp_options(command: Callable[..., None]) -> Callable[..., None]:
     @click.option("--experiment", help="The experiment runs belong to, created if absent [default: tfxflow-NAME].")
     @functools.wraps(command)
     def wrapper(endpoint: str, token: str | None, no_verify_tls: bool, namespace: str | None, **kwargs: Any) -> None:
-        from tfxflow.pipelines.kfp_client import KfpClient, KfpError
+        from tfxflow.pipelines.kfp_client import KfpClient
 
         if no_verify_tls:
             click.echo("warning: TLS certificate verification is off (--no-verify-tls)", err=True)
-        try:
-            command(client=KfpClient(endpoint, token, verify_tls=not no_verify_tls, namespace=namespace), **kwargs)
-        except KfpError as error:
-            click.echo(str(error), err=True)
-            sys.exit(1)
+        command(client=KfpClient(endpoint, token, verify_tls=not no_verify_tls, namespace=namespace), **kwargs)
 
     return wrapper
 
@@ -370,7 +330,7 @@ def _kfp_options(command: Callable[..., None]) -> Callable[..., None]:
 @_kfp_options
 def submit(client: KfpClient, spec_file: Path, overrides: tuple[str, ...], experiment: str | None) -> None:
     """Upload SPEC_FILE's compiled pipeline to KFP and start one run."""
-    spec = _load(spec_file, overrides)
+    spec = load_spec(spec_file, overrides)
     experiment = experiment or f"tfxflow-{spec.name}"
     version, target = _publish(client, spec, spec_file, experiment)
     run_id = client.create_run(spec.name, version, target)
@@ -389,7 +349,7 @@ def schedule(
     experiment: str | None,
 ) -> None:
     """Schedule recurring retraining of SPEC_FILE on KFP (kubeflow.schedule), replacing any earlier schedule."""
-    spec = _load(spec_file, overrides)
+    spec = load_spec(spec_file, overrides)
     experiment = experiment or f"tfxflow-{spec.name}"
     if list_only or delete:
         experiment_id = client.experiment(experiment, create=False)
@@ -426,47 +386,24 @@ def _publish(
 
 def _compile(spec: PipelineSpec, spec_file: Path, output: Path) -> None:
     _quiet_tensorflow()
-    from tfxflow.components.user_code import UnknownName
     from tfxflow.pipelines.kubeflow import compile_pipeline
 
-    try:
-        compile_pipeline(spec, output, source=spec_file)
-    except (SpecError, UnknownName) as error:
-        _fail(str(error))
+    compile_pipeline(spec, output, source=spec_file)
 
 
 def _location(value: str | None, option: str, *others: object) -> str | Path | None:
     """An option's path or URI as tfxflow reads it (None if not given), its store and those of the
     `others` the command reads made readable and checked; one line and exit 2 if one is not usable."""
-    from tfxflow.components import object_store
-
     try:
         object_store.check(value or "")
     except ValueError as error:
         _fail(f"{option}: {error}")
-    _prepare(value, *others)
+    object_store.prepare(value, *others)
     if value is None:
         return None
     return object_store.io_uri(value) if object_store.scheme(value) else Path(value)
 
 
-def _prepare(*locations: object) -> None:
-    """object_store.prepare, its StoreError one line and exit 2."""
-    from tfxflow.components.object_store import StoreError, prepare
-
-    try:
-        prepare(*locations)
-    except StoreError as error:
-        _fail(str(error))
-
-
 def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(2)
-
-
-def _load(spec_file: Path, overrides: tuple[str, ...]) -> PipelineSpec:
-    try:
-        return load_spec(spec_file, overrides)
-    except SpecError as error:
-        _fail(str(error))

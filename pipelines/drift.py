@@ -31,10 +31,11 @@ from tfxflow.components.drift_gate.drift import (
     load_statistics,
     statistics_of,
 )
+from tfxflow.components.errors import BadInput
 from tfxflow.pipelines.spec import PipelineSpec, location_text
 
 
-class DriftInputError(ValueError):
+class DriftInputError(BadInput):
     """New data or a baseline that cannot be used; the message is one line."""
 
 
@@ -90,7 +91,7 @@ def check_drift(spec: PipelineSpec, data: Optional[str | Path], baseline: Option
 
 def new_data_statistics(spec: PipelineSpec, data: Optional[str | Path]) -> tuple[Statistics, str, int]:
     """TFDV statistics of new data, a description of it, and its number of examples."""
-    records, description = spec.ingest.new_examples(data)
+    records, description = spec.ingest.new_examples(data, spec.label.key)
     batch = decode_examples(records)
     return statistics_of(batch, load_schema(location_text(spec.schema_file))), description, batch.num_rows
 

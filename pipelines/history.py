@@ -1,6 +1,7 @@
 """`tfxflow runs`: a pipeline's runs as recorded in its MLMD store, newest first.
 
-    for run in list_runs(spec): print(run.run_id, run.status, run.accuracy, run.served, run.drift)
+    for run in list_runs(spec): print(run.run_id, run.status, run.metric, run.served, run.drift)
+    # run.metric: the task's headline metric, {"name": "accuracy" or "mean_squared_error", "value": 0.91}
 
 Everything is read from MLMD and the serving directory's records, without importing TensorFlow,
 TFX or TFMA (the Evaluator records what it measured on its blessing: served_model_evaluator/metrics.py).
@@ -19,6 +20,7 @@ from tfxflow.components.drift_gate import DRIFT_KEY
 from tfxflow.components.served_model_evaluator.metrics import recorded
 from tfxflow.pipelines.metadata_store import check_store, read_only_store
 from tfxflow.pipelines.spec import PipelineSpec, location_text
+from tfxflow.pipelines.summary import headline, metric_text, task_of
 
 _DONE = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED)
 
@@ -27,13 +29,17 @@ _DONE = (metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CAC
 class RunRecord:
     """One run: `status` is succeeded (its Pusher finished), failed, or incomplete (stopped or running);
     `cached` whether it executed nothing (every component from cache: its push is an earlier run's);
-    `served` whether its model is the one served now."""
+    `served` whether its model is the one served now; `task` and `metric` (the headline: accuracy for
+    classification, mean_squared_error for regression) are None when nothing was evaluated, `accuracy`
+    also for regression."""
 
     run_id: str
     started: str
     status: str
     cached: bool
     accuracy: Optional[float]
+    task: Optional[str]
+    metric: Optional[dict[str, Any]]  # {"name": "accuracy", "value": 0.91}; value None if not computed
     blessed: Optional[bool]
     pushed_version: Optional[str]
     served: bool
@@ -69,19 +75,41 @@ def _record(
     evaluation, blessing, pushed, model = (outputs.get(k) for k in ("Evaluator.evaluation", "Evaluator.blessing",
                                                                      "Pusher.pushed_model", "Trainer.model"))
     drift = outputs.get("DriftGate.drift")
+    outcome = recorded(blessing, evaluation.uri if evaluation else None)
+    name, value = headline(outcome) if outcome is not None else (None, None)
     return RunRecord(
         run_id=run.name,
         started=datetime.datetime.fromtimestamp(run.create_time_since_epoch / 1000).isoformat(timespec="seconds"),
         status="failed" if failed else "succeeded" if any(nodes[e] == "Pusher" for e in done) else "incomplete",
         cached=bool(done) and all(e.last_known_state == metadata_store_pb2.Execution.CACHED
                                   for e in executions if e.id in done),
-        accuracy=(recorded(blessing, evaluation.uri if evaluation else None) or {}).get("accuracy"),
+        accuracy=value if name == "accuracy" else None,
+        task=task_of(outcome) if outcome is not None else None,
+        metric={"name": name, "value": value} if name is not None else None,
         blessed=blessing.custom_properties["blessed"].int_value == 1 if blessing else None,
         pushed_version=_pushed_version(pushed),
         served=model is not None and model.uri == served_model,
         drift="stopped the run (drift.fail_on_drift)" if "DriftGate" in failed else
         drift.custom_properties[DRIFT_KEY].string_value if drift else None,
     )
+
+
+def metric_column(records: list[RunRecord]) -> tuple[str, list[str]]:
+    """The `tfxflow runs` table's metric column: the headline's name as its header and each run's value
+    ('-' if none); a history whose task changed has the header `metric` and names it in each cell.
+
+        metric_column(list_runs(spec))   # ("mean_squared_error", ["0.0012", "-"])
+    """
+    names = {record.metric["name"] for record in records if record.metric is not None}
+    header = next(iter(names)) if len(names) == 1 else "metric"
+    cells = []
+    for record in records:
+        if record.metric is None or record.metric["value"] is None:
+            cells.append("-")
+        else:
+            value = metric_text(record.metric["value"])
+            cells.append(value if header != "metric" else f"{record.metric['name']} {value}")
+    return header, cells
 
 
 def _node_of_execution(store: mlmd.MetadataStore, pipeline_name: str) -> dict[int, str]:

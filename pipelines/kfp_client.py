@@ -25,12 +25,13 @@ from typing import Any, Optional, TypeVar
 import kfp_server_api as kfp
 import urllib3
 
+from tfxflow.components.errors import TfxflowError
 from tfxflow.pipelines.spec import ScheduleSettings
 
 T = TypeVar("T")
 
 
-class KfpError(RuntimeError):
+class KfpError(TfxflowError, RuntimeError):
     """A request KFP refused or could not answer; the message is one line."""
 
 

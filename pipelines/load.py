@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from tfxflow.components.errors import BadInput
 from tfxflow.pipelines.spec import PipelineSpec, validate_spec
 
 # A pipeline file is a few dozen settings: these bounds refuse huge files and alias bombs quickly.
@@ -23,7 +24,7 @@ MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 10_000
 
 
-class SpecError(ValueError):
+class SpecError(BadInput):
     """A pipeline file or override that cannot be used; each line of the message is one problem."""
 
 

@@ -14,6 +14,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tfxflow.components.errors import BadInput
+
 if TYPE_CHECKING:
     import ml_metadata as mlmd
 
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 BUSY_SECONDS = 30.0
 
 
-class StoreError(RuntimeError):
+class StoreError(BadInput):
     """A metadata.sqlite that MLMD cannot use; the message is one line that says how to recover."""
 
 

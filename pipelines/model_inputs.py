@@ -1,8 +1,10 @@
-"""What a pushed model reads, from the schema it was trained with, and any input file as examples for it.
+"""What a pushed model reads, from the schema and ingest kind it was trained with, and the readers of input
+files as examples for it that the ingest kinds' `prediction_examples` use.
 
-    layout = model_layout(Path("runs/churn/serving/1795400226"))   # assets.extra/input_schema.pbtxt
-    for names, records in examples_for(layout, Path("new_customers.csv")):  # also .npz, images, TFRecords
-        ...                                                                  # serialized tf.Examples
+    layout = model_layout(Path("runs/churn/serving/1795400226"))   # assets.extra/input_schema.pbtxt, model_info.json
+    check_csv(layout, Path("new_customers.csv"))                    # its header, before the model loads
+    for examples in read_csv(layout, Path("new_customers.csv")):    # Examples: BATCH rows at a time
+        examples.names, examples.records                             # serialized tf.Examples
 
 The model's own serving signature parses and transforms the raw examples, so the examples only
 need the raw features the schema names, of its types: CSV rows typed by the schema, npz rows as
@@ -12,41 +14,57 @@ anything is decoded; every problem is one PredictError line naming the file.
 """
 from __future__ import annotations
 
+import csv
+import gzip
+import json
 import math
 import os
+import struct
 import warnings
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tfxflow.components.atomic_pusher.versions import is_complete, newest_version
-from tfxflow.components.feature_model.features import read_schema
-from tfxflow.components.object_store import filesystem
+from tfxflow.components.errors import BadInput
+from tfxflow.components.schema_text import read_schema
+from tfxflow.components.object_store import filesystem, read_file
 
-INPUT_SCHEMA = "assets.extra/input_schema.pbtxt"  # its features, as the Trainer writes them (keras_training.py)
+if TYPE_CHECKING:
+    from tfxflow.pipelines.prediction import Prediction
+
+# As the Trainer writes them (keras_training.py): the features the model reads, and its label and ingest kind.
+INPUT_SCHEMA = "assets.extra/input_schema.pbtxt"
+MODEL_INFO = "assets.extra/model_info.json"
 # Rows per model call.
 BATCH = 1024
+# Arrays an npz of new data may hold rows under without labels (`tfxflow drift`, `predict`), by preference.
+ROW_KEYS = ("x_test", "x", "images", "x_train")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 TFRECORD_SUFFIXES = {".tfrecord", ".tfrecords", ".gz"}
 # What models pushed before tfxflow kept their schema read: MNIST's image.
 _MNIST = {"image": ("INT", (784,))}
 
 
-class PredictError(ValueError):
+class PredictError(BadInput):
     """An input or model that cannot be used; the message is one line."""
 
 
 @dataclass(frozen=True)
 class Layout:
-    """A pushed model's raw input features, name -> (INT, FLOAT or BYTES, shape)."""
+    """A pushed model's raw input features, name -> (INT, FLOAT or BYTES, shape), and the ingest kind it was
+    trained from (`ingest.kind` as the pipeline file names it; None for a model pushed before it was recorded)."""
 
     features: dict[str, tuple[str, tuple[int, ...]]]
+    kind: str | None = None
 
     @property
     def mnist(self) -> bool:
-        """Whether the model reads MNIST's 28 x 28 images (which predict.py checks and turns upright)."""
+        """Whether the model reads MNIST's 28 x 28 images as tfxflow's first MNIST models did."""
         return self.features == _MNIST
 
     def one_feature(self, path: Path, what: str) -> tuple[str, tuple[str, tuple[int, ...]]]:
@@ -54,6 +72,23 @@ class Layout:
             raise PredictError(f"{path}: {what} holds one array, but the model reads {len(self.features)} features "
                                f"({', '.join(self.features)}); give CSV rows or TFRecords of tf.Examples")
         return next(iter(self.features.items()))
+
+
+@dataclass(frozen=True)
+class Examples:
+    """A batch of one input as serialized tf.Examples for the model, each named (`digits.npz[3]`), with what
+    `tfxflow predict` tells besides the predictions.
+
+        Examples([f"{path}[0]"], [example.SerializeToString()])
+    """
+
+    names: list[str]
+    records: list[bytes]
+    notices: tuple[str, ...] = ()  # lines for stderr, each naming its example (mnist: an image was inverted)
+
+    def details(self, predictions: list[Prediction]) -> list[dict[str, Any]]:
+        """More `--json` fields for each example, given its prediction (mnist: `digit` and `inverted`)."""
+        return [{} for _ in predictions]
 
 
 def version_directory(path: str | Path) -> str:
@@ -69,82 +104,75 @@ def version_directory(path: str | Path) -> str:
 
 
 def model_layout(path: str | Path) -> Layout:
-    """What the model at `path` reads (a model with no input schema beside it is read as MNIST's, as
-    tfxflow pushed them first, or as the directory that is no model yet, whose error comes on loading)."""
+    """What the model at `path` reads, and its ingest kind. A model with no input schema beside it is read
+    as MNIST's, as tfxflow pushed them first, and so is a directory that is no model, whose error comes
+    when it is loaded."""
     try:
         directory = version_directory(path)
     except PredictError:
         return Layout(_MNIST)  # inputs are checked first; the directory's own error comes when it is loaded
-    schema_file = os.path.join(directory, INPUT_SCHEMA)
-    if not filesystem(schema_file).exists(schema_file):
-        return Layout(_MNIST)
-    from tensorflow_metadata.proto.v0 import schema_pb2
-
-    schema = read_schema(schema_file)
-    return Layout({f.name: (schema_pb2.FeatureType.Name(f.type), tuple(d.size for d in f.shape.dim))
-                   for f in schema.feature})
+    return Layout(_features(directory), _kind(directory))
 
 
-def examples_for(layout: Layout, path: Path) -> Iterator[tuple[list[str], list[bytes]]]:
-    """The input `path` as serialized tf.Examples for `layout`, BATCH at a time, each named."""
-    suffix = path.suffix.lower()
-    if path.is_dir() or suffix in TFRECORD_SUFFIXES:
-        yield from _tfrecords(path)
-    elif suffix == ".csv":
-        yield from _csv(layout, path)
-    elif suffix == ".npz":
-        yield from _npz(layout, path)
-    elif suffix in IMAGE_SUFFIXES:
-        yield [str(path)], _image(layout, path)
-    else:
-        raise PredictError(f"{path}: not an input predict reads; expected .csv, .npz, TFRecords (.tfrecord, .gz or "
-                           f"a directory) or an image ({', '.join(sorted(IMAGE_SUFFIXES))})")
+def check_tfrecords(path: Path) -> None:
+    """Raises PredictError unless each file of the input (a file, or every file under a directory) starts
+    as TFRecords do: its first record's length and that length's checksum (read through gzip for .gz)."""
+    for file in _tfrecord_files(path):
+        try:
+            with open(file, "rb") as raw:
+                head = gzip.GzipFile(fileobj=raw).read(12) if file.suffix == ".gz" else raw.read(12)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+            raise PredictError(f"{file}: not gzipped ({error}); expected TFRecords of tf.Examples") from None
+        except OSError as error:
+            raise PredictError(f"{file}: cannot be read ({error.strerror})") from None
+        if head and (len(head) < 12 or struct.unpack("<I", head[8:])[0] != _masked_crc32c(head[:8])):
+            raise PredictError(f"{file}: not a TFRecord file (no record header at its start); expected TFRecords "
+                               "of tf.Examples (a file, .gz or a directory)")
 
 
-def check_input(layout: Layout, path: Path) -> None:
-    """Raises PredictError (or NpzError) for an input that cannot be read for `layout`, reading only what
-    is cheap: headers, and an image's size."""
-    suffix = path.suffix.lower()
-    if not path.exists():
-        raise PredictError(f"{path}: no such file")
-    if suffix == ".npz":
-        _npz_rows(layout, path)
-    elif suffix in IMAGE_SUFFIXES:
-        _image_header(layout, path)
+def read_tfrecords(path: Path) -> Iterator[Examples]:
+    """The records of the TFRecord file `path` (gzipped if .gz), or of every file under the directory
+    `path` in order, BATCH at a time, named by their place in the input."""
+    import tensorflow as tf
 
-
-def _named(path: Path, records: list[bytes], start: int) -> tuple[list[str], list[bytes]]:
-    return [f"{path}[{i}]" for i in range(start, start + len(records))], records
-
-
-def _tfrecords(path: Path) -> Iterator[tuple[list[str], list[bytes]]]:
-    from tfxflow.pipelines.drift import DriftInputError, read_records
-
-    files = sorted(str(p) for p in path.rglob("*") if p.is_file()) if path.is_dir() else [str(path)]
+    start = 0
     try:
-        records = read_records(files, path)
-    except DriftInputError as error:
-        raise PredictError(str(error).removeprefix("--data: ")) from None
+        for file in _tfrecord_files(path):
+            records = tf.data.TFRecordDataset(str(file), "GZIP" if file.suffix == ".gz" else "")
+            for batch in records.batch(BATCH).as_numpy_iterator():
+                yield _named(path, list(batch), start)
+                start += len(batch)
+    except tf.errors.OpError as error:
+        raise PredictError(f"{path}: not readable as TFRecords ({error.message.splitlines()[0]})") from None
+
+
+def check_csv(layout: Layout, path: Path) -> None:
+    """Raises PredictError unless the file's header row names one of the model's features, at least."""
+    try:
+        with open(path, newline="", encoding="utf-8", errors="replace") as file:
+            header = next(csv.reader(file), [])
+    except (OSError, csv.Error) as error:
+        raise PredictError(f"{path}: not a readable CSV file with a header row ({error})") from None
+    if not set(header) & set(layout.features):
+        raise PredictError(f"{path}: no column is a feature of the model ({', '.join(layout.features)}); found "
+                           f"{', '.join(header) or 'no header row'}")
+
+
+def read_csv(layout: Layout, path: Path) -> Iterator[Examples]:
+    """The CSV file's rows typed by the model's schema (CsvError, one line, for a row that is not), BATCH
+    at a time."""
+    from tfxflow.components.file_example_gen.csv_rows import csv_examples
+
+    records = csv_examples([str(path)], {name: kind for name, (kind, _) in layout.features.items()})
     for start in range(0, len(records), BATCH):
         yield _named(path, records[start:start + BATCH], start)
 
 
-def _csv(layout: Layout, path: Path) -> Iterator[tuple[list[str], list[bytes]]]:
-    from tfxflow.components.file_example_gen.csv_rows import CsvError, csv_examples
-
-    try:
-        records = csv_examples([str(path)], {name: kind for name, (kind, _) in layout.features.items()})
-    except CsvError as error:
-        raise PredictError(str(error)) from None
-    for start in range(0, len(records), BATCH):
-        yield _named(path, records[start:start + BATCH], start)
-
-
-def _npz_rows(layout: Layout, path: Path) -> tuple[str, str, tuple[str, tuple[int, ...]]]:
-    """The npz array the model's one feature is read from, its key, and that feature."""
+def check_npz_rows(layout: Layout, path: Path) -> tuple[str, str, str]:
+    """The npz array holding the rows of the model's one feature, that feature and its type (INT or FLOAT),
+    from the zip entries and .npy header; PredictError or NpzError otherwise."""
     from tfxflow.components.npz_example_gen.arrays import check_rows
     from tfxflow.components.npz_example_gen.mnist_npz import Npz
-    from tfxflow.pipelines.ingest.npz import ROW_KEYS
 
     name, (kind, shape) = layout.one_feature(path, "an npz")
     with Npz(path) as npz:
@@ -156,14 +184,15 @@ def _npz_rows(layout: Layout, path: Path) -> tuple[str, str, tuple[str, tuple[in
     if math.prod(rows.shape[1:]) != math.prod(shape):
         raise PredictError(f"{path}: {key}: rows of shape {rows.shape[1:]}; expected {math.prod(shape)} values "
                            f"(the model's {name}, shape {list(shape)})")
-    return key, name, (kind, shape)
+    return key, name, kind
 
 
-def _npz(layout: Layout, path: Path) -> Iterator[tuple[list[str], list[bytes]]]:
-    from tfxflow.components.npz_example_gen.arrays import array_examples
+def read_npz_rows(layout: Layout, path: Path) -> Iterator[Examples]:
+    """Each row of the npz as the model's one feature, BATCH rows read at a time."""
+    from tfxflow.components.npz_example_gen.examples import array_examples
     from tfxflow.components.npz_example_gen.mnist_npz import Npz
 
-    key, name, (kind, _) = _npz_rows(layout, path)
+    key, name, kind = check_npz_rows(layout, path)
     start = 0
     with Npz(path) as npz:
         for rows in npz.chunks(npz.member(key), BATCH):
@@ -172,8 +201,8 @@ def _npz(layout: Layout, path: Path) -> Iterator[tuple[list[str], list[bytes]]]:
             start += len(rows)
 
 
-def _image_header(layout: Layout, path: Path) -> tuple[str, tuple[int, ...]]:
-    """The model's image feature, once the file's header says an image of its size."""
+def check_image(layout: Layout, path: Path) -> tuple[str, tuple[int, ...]]:
+    """The model's image feature and its shape, once the file's header says an image of its size."""
     from PIL import Image, UnidentifiedImageError
 
     name, (_, shape) = layout.one_feature(path, "an image file")
@@ -194,12 +223,13 @@ def _image_header(layout: Layout, path: Path) -> tuple[str, tuple[int, ...]]:
     return name, shape
 
 
-def _image(layout: Layout, path: Path) -> list[bytes]:
+def read_image(layout: Layout, path: Path) -> Iterator[Examples]:
+    """The image file decoded to the model's image feature (H x W, or H x W x 1, 3 or 4 channels)."""
     from PIL import Image
 
-    from tfxflow.components.npz_example_gen.arrays import array_examples
+    from tfxflow.components.npz_example_gen.examples import array_examples
 
-    name, shape = _image_header(layout, path)
+    name, shape = check_image(layout, path)
     channels = shape[2] if len(shape) == 3 else 1
     mode = {1: "L", 3: "RGB", 4: "RGBA"}.get(channels)
     if mode is None:
@@ -207,4 +237,49 @@ def _image(layout: Layout, path: Path) -> list[bytes]:
     with Image.open(path) as image:
         pixels = np.asarray(image.convert(mode), np.int64)
     kind = layout.features[name][0]
-    return array_examples(pixels[None].astype(np.float32 if kind == "FLOAT" else np.int64), None, name, "")
+    yield Examples([str(path)], array_examples(pixels[None].astype(np.float32 if kind == "FLOAT" else np.int64),
+                                               None, name, ""))
+
+
+def _named(path: Path, records: list[bytes], start: int) -> Examples:
+    return Examples([f"{path}[{i}]" for i in range(start, start + len(records))], records)
+
+
+def _features(directory: str) -> dict[str, tuple[str, tuple[int, ...]]]:
+    schema_file = os.path.join(directory, INPUT_SCHEMA)
+    if not filesystem(schema_file).exists(schema_file):
+        return _MNIST
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    schema = read_schema(schema_file)
+    return {f.name: (schema_pb2.FeatureType.Name(f.type), tuple(d.size for d in f.shape.dim)) for f in schema.feature}
+
+
+def _kind(directory: str) -> str | None:
+    """The `kind` of the model's model_info.json; None without one (a file tfxflow did not write counts as none)."""
+    data = read_file(os.path.join(directory, MODEL_INFO))
+    try:
+        kind = json.loads(data)["kind"] if data is not None else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return kind if isinstance(kind, str) and kind else None
+
+
+def _tfrecord_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(file for file in path.rglob("*") if file.is_file())
+        if not files:
+            raise PredictError(f"{path}: an empty directory; expected TFRecord files of tf.Examples")
+        return files
+    return [path]
+
+
+def _masked_crc32c(data: bytes) -> int:
+    """The checksum TFRecords give a record's length: CRC-32C, masked (tensorflow/tsl/lib/hash/crc32c.h)."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    crc ^= 0xFFFFFFFF
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF

@@ -6,9 +6,9 @@ epochs as they finish, and a sign of life with the elapsed time while a componen
         progress.epoch({"epoch": 3, "epochs": 10, "loss": 0.31, "accuracy": 0.91, "seconds": 4.2})
         progress.ended(report)
 
-Epochs reach it as records of the `tfxflow.progress` logger (components/keras_training.py logs one
-per epoch; `EpochLogHandler` forwards them), so a Trainer in a Kubeflow pod logs the same lines to
-its pod's log. Nothing is written to stdout, which `--json` keeps for the summary.
+Epochs reach it as records of the `tfxflow.progress` logger (components/epoch_progress.py: the
+Trainer logs one per epoch; `EpochLogHandler` forwards them), so a Trainer in a Kubeflow pod logs
+the same lines to its pod's log. Nothing is written to stdout, which `--json` keeps for the summary.
 """
 from __future__ import annotations
 
@@ -19,24 +19,14 @@ import time
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any, Optional
 
+from tfxflow.components.epoch_progress import epoch_line
+
 if TYPE_CHECKING:
     from tfxflow.pipelines.summary import ComponentReport
 
-PROGRESS_LOGGER = "tfxflow.progress"
-logging.getLogger(PROGRESS_LOGGER).setLevel(logging.INFO)  # epochs are news whatever the root logger's level
 # Plain lines: a component that runs this long says so, and again each time as long again.
 QUIET_SECONDS = 10.0
 WIDTH = 26  # the component name's column
-
-
-def epoch_line(epoch: dict[str, Any]) -> str:
-    """`epoch 3/10  loss 0.3100  accuracy 0.9100  4.2 s` (and the eval split's, when measured)."""
-    parts = [f"epoch {epoch['epoch']}/{epoch['epochs']}"]
-    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-        if epoch.get(key) is not None:
-            parts.append(f"{key.replace('val_', 'eval ')} {epoch[key]:.4f}")
-    parts.append(f"{epoch['seconds']:.1f} s")
-    return "  ".join(parts)
 
 
 class RunProgress:

@@ -4,11 +4,13 @@
     # runs/churn/reports/2026-12-01T12-03-16.178017.html
 
 The page holds the data's statistics per feature (histograms of the train and eval splits), the
-schema anomalies, the drift table against the served model, the evaluation (overall, per class, a
-confusion matrix), the learning curves, sample predictions and the component timeline. It needs
-no network: images are inline PNGs (matplotlib), styles are in the page, and there are no
-scripts. Every figure comes from what the run's components wrote (StatisticsGen, ExampleValidator,
-DriftGate, the Evaluator's recorded outcome, the Trainer's history and samples): nothing is
+schema anomalies, the drift table against the served model, the evaluation (every metric; for
+classification accuracy per class, a confusion matrix and for two classes the ROC curve; for
+regression predicted against true values and the residuals), the learning curves, sample
+predictions and the component timeline. It needs no network: images are inline PNGs (matplotlib),
+styles are in the page, and there are no scripts. Every figure comes from what the run's
+components wrote (StatisticsGen, ExampleValidator, DriftGate, the Evaluator's recorded outcome,
+the Trainer's history, samples and eval predictions): nothing is
 computed again, so `tfxflow report` re-creates the page of any run without TensorFlow.
 """
 from __future__ import annotations
@@ -27,11 +29,13 @@ from ml_metadata.proto import metadata_store_pb2
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
 from tfxflow.components.drift_gate import DRIFT_KEY
+from tfxflow.components.errors import BadInput
+from tfxflow.components.label import Label
 from tfxflow.components.object_store import read_file
 from tfxflow.components.served_model_evaluator.metrics import class_name, per_class_accuracy, recorded
 from tfxflow.components.validation_gate.anomalies import describe_errors
 from tfxflow.pipelines.metadata_store import read_only_store
-from tfxflow.pipelines.summary import tensorboard_command
+from tfxflow.pipelines.summary import metric_text, metrics_of, task_of, tensorboard_command
 
 # Features drawn per page; the rest are listed by name.
 MAX_FEATURES = 40
@@ -47,7 +51,7 @@ th { background: #f3f3f3; text-align: left; } td.n { text-align: right; font-var
 """
 
 
-class ReportError(ValueError):
+class ReportError(BadInput):
     """No such run, or a store that cannot be read; the message is one line."""
 
 
@@ -91,18 +95,18 @@ def render(run_id: str, executions: dict[str, metadata_store_pb2.Execution],
     trainer = executions.get("Trainer")
     properties = trainer.custom_properties if trainer is not None else {}
     config = json.loads(properties["custom_config"].string_value or "{}") if "custom_config" in properties else {}
-    label = config.get("label", "label")
     outcome = recorded(outputs.get("Evaluator.blessing"))
-    classes = _classes(outputs.get("ImportSchemaGen.schema"), label)
+    task, classes = _target(config.get("label", "label"), outcome, outputs.get("ImportSchemaGen.schema"))
+    model_run = outputs.get("Trainer.model_run")
     parts = [
         f"<h1>Run {html.escape(run_id)}</h1>",
         _timeline(executions),
         "<h2>Data</h2>", _statistics(outputs.get("StatisticsGen.statistics")),
         "<h2>Schema anomalies</h2>", _anomalies(outputs.get("ExampleValidator.anomalies")),
         "<h2>Drift against the served model</h2>", _drift(outputs.get("DriftGate.drift")),
-        "<h2>Evaluation</h2>", _evaluation(outcome, outputs.get("Evaluator.blessing"), classes),
-        "<h2>Training</h2>", _training(outputs.get("Trainer.model_run")),
-        "<h2>Sample predictions</h2>", _samples(outputs.get("Trainer.model_run")),
+        "<h2>Evaluation</h2>", _evaluation(outcome, outputs.get("Evaluator.blessing"), classes, model_run),
+        "<h2>Training</h2>", _training(model_run),
+        "<h2>Sample predictions</h2>", _samples(model_run, task),
     ]
     return page(f"tfxflow run {run_id}", "\n".join(parts))
 
@@ -277,20 +281,62 @@ def drift_table(features: list[dict[str, Any]]) -> str:
 
 
 def _evaluation(outcome: Optional[dict[str, Any]], blessing: Optional[metadata_store_pb2.Artifact],
-                classes: tuple[str, ...]) -> str:
+                classes: tuple[str, ...], model_run: Optional[metadata_store_pb2.Artifact]) -> str:
+    """The verdict and every metric; a classifier's accuracy per class, confusion matrix and (two classes)
+    ROC curve; a regression's predictions against the true values and its residuals."""
     if outcome is None:
         return "<p class='muted'>Not evaluated (the Evaluator did not run).</p>"
     blessed = blessing is not None and blessing.custom_properties["blessed"].int_value == 1
     verdict = ("<p class='ok'>Blessed.</p>" if blessed else "<p class='bad'>Not blessed:</p><ul>" + "".join(
         f"<li>{html.escape(reason)}</li>" for reason in outcome.get("failed_thresholds", [])) + "</ul>")
-    accuracy = outcome.get("accuracy")
-    overall = (f"<p>Accuracy {accuracy:.4f} on {outcome.get('examples', 0):,} eval examples.</p>"
-               if accuracy is not None else "")
+    metrics = metrics_of(outcome)
+    examples = f"{outcome.get('examples', 0):,} eval examples"
+    if task_of(outcome) == "regression":
+        return verdict + f"<p>On {examples}:</p>" + _metrics_table(metrics) + _regression_plots(model_run)
+    accuracy = metrics.get("accuracy")
+    overall = f"<p>Accuracy {accuracy:.4f} on {examples}.</p>" if accuracy is not None else ""
+    more = _metrics_table(metrics) if set(metrics) - {"accuracy"} else ""
 
     per_class = "".join(f"<tr><td>{html.escape(name)}</td><td class='n'>{value:.4f}</td></tr>"
                         for name, value in per_class_accuracy(outcome, classes).items())
     table = f"<table><tr><th>class</th><th>accuracy</th></tr>{per_class}</table>" if per_class else ""
-    return verdict + overall + table + _confusion(outcome.get("confusion_matrix", []), classes)
+    return (verdict + overall + more + table + _confusion(outcome.get("confusion_matrix", []), classes)
+            + _roc(outcome.get("roc", []), metrics.get("auc")))
+
+
+def _metrics_table(metrics: dict[str, float]) -> str:
+    rows = "".join(f"<tr><td>{html.escape(name)}</td><td class='n'>{metric_text(value)}</td></tr>"
+                   for name, value in metrics.items())
+    return f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>"
+
+
+def _roc(points: list[list[float]], auc: Optional[float]) -> str:
+    """Two classes: the ROC curve TFMA computed (the Evaluator's outcome["roc"])."""
+    if not points:
+        return ""
+    from tfxflow.pipelines.evaluation_plots import roc_curve
+
+    area = f"AUC {auc:.4f}" if auc is not None else "AUC not computed"
+    return (f"<h3>ROC curve</h3><p>{area}: the area under the curve, 1 for a perfect ranking, 0.5 for "
+            f"chance.</p>{_image(roc_curve(points, auc), f'ROC curve, {area}')}")
+
+
+def _regression_plots(model_run: Optional[metadata_store_pb2.Artifact]) -> str:
+    """From the Trainer's eval_predictions.json: the model's value for the first eval examples."""
+    data = read_file(os.path.join(model_run.uri, "eval_predictions.json")) if model_run is not None else None
+    if data is None:
+        return "<p class='muted'>No plots: the Trainer recorded no eval predictions (eval_predictions.json).</p>"
+    from tfxflow.pipelines.evaluation_plots import predicted_against_true, residuals
+
+    predictions = json.loads(data)
+    true, predicted = [float(v) for v in predictions["true"]], [float(v) for v in predictions["predicted"]]
+    if not true or len(true) != len(predicted):
+        return "<p class='muted'>No plots: eval_predictions.json holds no pairs of true and predicted values.</p>"
+    shown = f"the first {len(true):,} eval examples"
+    return (f"<h3>Predicted against true</h3><p class='muted'>One dot per example ({shown}); on the red line "
+            f"the prediction is exact.</p>{_image(predicted_against_true(true, predicted), 'predicted against true')}"
+            f"<h3>Residuals</h3><p class='muted'>Predicted minus true value, {shown}.</p>"
+            f"{_image(residuals(true, predicted), 'histogram of residuals')}")
 
 
 def _confusion(entries: list[list[int]], classes: tuple[str, ...]) -> str:
@@ -321,18 +367,19 @@ def _training(model_run: Optional[metadata_store_pb2.Artifact]) -> str:
     table = ""
     if history_data is not None:
         history = json.loads(history_data)
-        keys = [key for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in history]
+        train = [key for key in history if not key.startswith("val_")]  # loss, accuracy or a regression's errors
+        keys = train + [f"val_{key}" for key in train if f"val_{key}" in history]
         rows = "".join("<tr><td class='n'>" + str(epoch + 1) + "</td>" + "".join(
             f"<td class='n'>{history[key][epoch]:.4f}</td>" for key in keys) + "</tr>"
             for epoch in range(len(history.get("loss", []))))
-        heads = "".join(f"<th>{key.replace('val_', 'eval ')}</th>" for key in keys)
+        heads = "".join(f"<th>{html.escape(key.replace('val_', 'eval '))}</th>" for key in keys)
         table = f"<table><tr><th>epoch</th>{heads}</tr>{rows}</table>"
     image = _image(curve, "learning curves") if curve is not None else ""
     command = html.escape(tensorboard_command(directory))
     return image + table + f"<p class='muted'>TensorBoard: <code>{command}</code></p>"
 
 
-def _samples(model_run: Optional[metadata_store_pb2.Artifact]) -> str:
+def _samples(model_run: Optional[metadata_store_pb2.Artifact], task: str) -> str:
     if model_run is None:
         return "<p class='muted'>None (the Trainer did not run).</p>"
     grid = read_file(os.path.join(model_run.uri, "sample_predictions.png"))
@@ -343,6 +390,13 @@ def _samples(model_run: Optional[metadata_store_pb2.Artifact]) -> str:
     samples = json.loads(data)
     names = list(samples[0]["features"]) if samples else []
     heads = "".join(f"<th>{html.escape(name)}</th>" for name in names)
+    if task == "regression":
+        rows = "".join(
+            "<tr>" + _value_cells(s["predicted"], s["true"])
+            + "".join(f"<td>{html.escape(s['features'].get(name, ''))}</td>" for name in names) + "</tr>"
+            for s in samples)
+        return (image + "<p class='muted'>The exported model on the first eval examples.</p><table><tr><th>"
+                f"predicted</th><th>true</th><th>error</th>{heads}</tr>{rows}</table>")
     rows = "".join(
         f"<tr><td>{html.escape(s['predicted'])}</td><td class='n'>{s['probability']:.3f}</td>"
         f"<td class='{'ok' if s['true'] == s['predicted'] else 'bad'}'>{html.escape(s['true'])}</td>"
@@ -352,13 +406,32 @@ def _samples(model_run: Optional[metadata_store_pb2.Artifact]) -> str:
             f"</th><th>probability</th><th>true</th>{heads}</tr>{rows}</table>")
 
 
+def _value_cells(predicted: float, true: Optional[float]) -> str:
+    """A regression sample's predicted value, true value and error; an example without the label has no
+    true value (None)."""
+    if true is None:
+        return f"<td class='n'>{predicted:g}</td><td></td><td></td>"
+    return f"<td class='n'>{predicted:g}</td><td class='n'>{true:g}</td><td class='n'>{predicted - true:+.4g}</td>"
+
+
+def _target(label: str | dict[str, Any], outcome: Optional[dict[str, Any]],
+            schema: Optional[metadata_store_pb2.Artifact]) -> tuple[str, tuple[str, ...]]:
+    """The task and the class names by id: from the Trainer's label (Label.to_config()), or for a run
+    before regression (its label's key alone) from the Evaluator's outcome and the schema."""
+    if isinstance(label, dict):
+        target = Label.from_config(label)
+        return target.task, target.classes
+    return task_of(outcome or {}), _classes(schema, label)
+
+
 def _classes(schema: Optional[metadata_store_pb2.Artifact], label: str) -> tuple[str, ...]:
     """The label's class names by id, from the run's schema artifact (none if unreadable)."""
-    from tfxflow.components.feature_model.features import SchemaPlanError, class_names, read_schema
+    from tfxflow.components.feature_model.features import SchemaPlanError, label_of
+    from tfxflow.components.schema_text import read_schema
 
     if schema is None:
         return ()
     try:
-        return class_names(read_schema(os.path.join(schema.uri, "schema.pbtxt")), label)[0]
+        return label_of(read_schema(os.path.join(schema.uri, "schema.pbtxt")), label).classes
     except (OSError, SchemaPlanError):
         return ()

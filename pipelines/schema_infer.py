@@ -21,6 +21,7 @@ from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from tfxflow.components.drift_gate.drift import statistics_of
+from tfxflow.components.errors import BadInput
 from tfxflow.pipelines.drift import decode_examples
 from tfxflow.pipelines.spec import PipelineSpec
 
@@ -29,14 +30,14 @@ CATEGORICAL_THRESHOLD = 0.05
 NUMERIC_THRESHOLD = 0.01
 
 
-class SchemaInferError(ValueError):
+class SchemaInferError(BadInput):
     """No schema can be inferred or written as asked; the message is one line."""
 
 
 def infer_schema(spec: PipelineSpec) -> tuple[schema_pb2.Schema, str]:
     """The schema TFDV infers from the spec's training split, with drift comparators; and what was read."""
     try:
-        records, described = spec.ingest.training_examples()
+        records, described = spec.ingest.training_examples(spec.label.key)
     except NotImplementedError:
         raise SchemaInferError(
             f"ingest kind {spec.ingest.kind!r} cannot read its training split (it has no training_examples); "
@@ -50,7 +51,7 @@ def infer_schema(spec: PipelineSpec) -> tuple[schema_pb2.Schema, str]:
     for feature in schema.feature:
         if not feature.HasField("shape") and _max_values(stats_of[feature.name]) <= 1:
             feature.value_count.max = 1  # at most one value, sometimes none (an empty CSV cell): imputed
-        if feature.name == spec.label.key and feature.type == schema_pb2.INT:
+        if feature.name == spec.label.key and feature.type == schema_pb2.INT and spec.task != "regression":
             # class ids 0..N-1: the classes, and drift is a change of class shares
             feature.int_domain.min, feature.int_domain.max = 0, int(numbers[feature.name].max)
             feature.int_domain.is_categorical = True

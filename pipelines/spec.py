@@ -32,15 +32,19 @@ from pydantic import (
 )
 
 from tfxflow.components import object_store
+from tfxflow.components.label import Label, Task
+from tfxflow.components.registry import MODELS, Registry
 from tfxflow.components.user_code import UnknownName, check_importable
 from tfxflow.pipelines.cron import check_cron
-from tfxflow.pipelines.registry import MODELS, Registry
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from tensorflow_metadata.proto.v0 import schema_pb2
     from tfx.dsl.components.base.base_component import BaseComponent
 
-    from tfxflow.components.input_fingerprint.fingerprints import Parameter
+    from tfxflow.components.fingerprint_parameter import Parameter
+    from tfxflow.pipelines.model_inputs import Examples, Layout
 
 _URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 # Kubeflow Pipelines' rule for pipeline names, which its API server checks on upload
@@ -167,7 +171,7 @@ class IngestSettings(Section):
             def data_uri(self) -> str:
                 return location_text(self.path)
 
-            def example_gen(self, data_uri, fingerprint):
+            def example_gen(self, data_uri, fingerprint, label):
                 return ParquetExampleGen(path=data_uri, fingerprint=fingerprint)
     """
 
@@ -179,12 +183,10 @@ class IngestSettings(Section):
     MODELS: ClassVar[tuple[str, ...]] = ()
     NORMALIZATION: ClassVar[str] = "z_score"  # the default of transform.normalize
     SCHEMA: ClassVar[Optional[str]] = None  # the curated schema's folder in tfxflow/schemas, if any
-    _label: str = PrivateAttr("label")  # the pipeline's label.key, set by PipelineSpec
-
-    @property
-    def label_key(self) -> str:
-        """The name of the label feature (`label.key`), for kinds that write or read labels themselves."""
-        return self._label
+    # The label feature the kind's data always has (a generator's), or None: the kind writes or reads
+    # the feature `label.key` names, given to example_gen, training_examples and new_examples.
+    LABEL: ClassVar[Optional[str]] = None
+    TASKS: ClassVar[tuple[str, ...]] = ("classification", "regression")  # the tasks its code trains
 
     def data_uri(self) -> str:
         """The data whose content the caches follow (a file or URI), or "" when the settings are the data."""
@@ -193,9 +195,10 @@ class IngestSettings(Section):
     def check_data(self, data_uri: str) -> None:
         """Refuses bad data at `data_uri` from what is cheap to read, before it is hashed (one-line error)."""
 
-    def example_gen(self, data_uri: str, fingerprint: Parameter) -> BaseComponent:
+    def example_gen(self, data_uri: str, fingerprint: Parameter, label: str) -> BaseComponent:
         """The ExampleGen writing the `train` and `eval` splits; `fingerprint` is the data's content
-        fingerprint, to pass as an execution parameter so that its cache key follows the content."""
+        fingerprint, to pass as an execution parameter so that its cache key follows the content;
+        `label` is the label feature's name (`label.key`), for kinds that name the features they write."""
         raise NotImplementedError(f"{type(self).__name__}.example_gen")
 
     def feature_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -203,8 +206,9 @@ class IngestSettings(Section):
         `tfxflow schema infer` to write into the schema; TFDV sees only how many values they hold."""
         return {}
 
-    def training_examples(self) -> tuple[list[bytes], str]:
-        """Serialized tf.Examples of the training split, for `tfxflow schema infer`, and what they are."""
+    def training_examples(self, label: str) -> tuple[list[bytes], str]:
+        """Serialized tf.Examples of the training split (its label feature named `label`), for `tfxflow
+        schema infer`, and what they are."""
         raise NotImplementedError(f"{type(self).__name__}.training_examples")
 
     def schema_problem(self, schema: schema_pb2.Schema, spec: PipelineSpec) -> Optional[str]:
@@ -215,7 +219,8 @@ class IngestSettings(Section):
         if spec.transform.preprocessing_fn or self.MODELS:
             return None  # the user's preprocessing_fn, or a preset's own, decides what it takes
         try:
-            return model_problem(plan_features(schema, spec.label.key, spec.transform.normalize), spec.trainer.model)
+            return model_problem(plan_features(schema, spec.target(schema), spec.transform.normalize),
+                                 spec.trainer.model)
         except SchemaPlanError as error:
             return str(error)
 
@@ -223,11 +228,39 @@ class IngestSettings(Section):
         """`key: problem` for each setting a Kubeflow cluster cannot use (local paths are found for you)."""
         return []
 
-    def new_examples(self, data: Optional[str | Path]) -> tuple[list[bytes], str]:
+    def new_examples(self, data: Optional[str | Path], label: str) -> tuple[list[bytes], str]:
         """Serialized tf.Examples of new data for `tfxflow drift` (`data`: a local Path, or a URI as a str such
-        as s3://bucket/new.csv; None: the kind's own source), and what they are, in words; DriftInputError
-        when `data` cannot be used."""
+        as s3://bucket/new.csv; None: the kind's own source; `label`: the label feature's name), and what
+        they are, in words; DriftInputError when `data` cannot be used."""
         raise NotImplementedError(f"{type(self).__name__}.new_examples")
+
+    @classmethod
+    def prediction_examples(cls, path: Path, layout: Layout) -> Iterator[Examples | tuple[list[str], list[bytes]]]:
+        """The input `path` of `tfxflow predict` as serialized tf.Examples for a model this kind's pipeline
+        trained (`layout`: its raw features, name -> (type, shape)), model_inputs.BATCH at a time, each named
+        as `f"{path}[{i}]"`: model_inputs.Examples or (names, records) pairs; BadInput (one line) when it
+        cannot be read. The default reads what every model takes: TFRecords of tf.Examples (a file, gzipped
+        if .gz, or a directory of them). A kind reading other files overrides it, and check_prediction_input,
+        with classmethods:
+
+            @classmethod
+            def prediction_examples(cls, path, layout):     # a .txt file: one value of the feature x a line
+                if path.suffix != ".txt":
+                    return super().prediction_examples(path, layout)
+                values = np.loadtxt(path, ndmin=2)
+                return [([f"{path}[{i}]" for i in range(len(values))], array_examples(values, None, "x", ""))]
+        """
+        from tfxflow.pipelines.model_inputs import read_tfrecords
+
+        return read_tfrecords(path)
+
+    @classmethod
+    def check_prediction_input(cls, path: Path, layout: Layout) -> None:
+        """Raises BadInput (one line) for an input prediction_examples cannot read, found from what is cheap
+        to read (headers, an image's size): `tfxflow predict` checks every input before the model loads."""
+        from tfxflow.pipelines.model_inputs import check_tfrecords
+
+        check_tfrecords(path)
 
 
 INGEST_KINDS = Registry("ingest kind", "tfxflow.ingest")
@@ -239,12 +272,54 @@ def ingest_kind(name: str) -> type[IngestSettings]:
     kind = INGEST_KINDS.load(name)
     if isinstance(kind, type) and issubclass(kind, IngestSettings):
         return kind
-    from tfxflow.pipelines.ingest.component import component_kind, is_component_class
-
     if is_component_class(kind):
         return component_kind(name, kind)
     raise UnknownName(f"{name!r} is not an ingest kind: expected a subclass of {IngestSettings.__qualname__} or "
                       "an ExampleGen component class")
+
+
+# `ingest: {kind: package.module:MyExampleGen}`: the user's own ExampleGen, a TFX component class.
+#
+#     ingest:
+#       kind: my_data.gen:ParquetExampleGen    # a BaseComponent subclass with an `examples` output
+#       args: {input_base: gs://acme/parquet}  # its constructor's arguments
+#
+# Its `examples` output (train and eval splits) feeds the pipeline as any ExampleGen's does; the
+# schema is the user's (`schema_file`), the features are encoded from it. TFX keys its cache on its
+# class and arguments, tfxflow on its code too (an edit re-executes it): a component that reads files
+# changing in place should take an argument that changes with them.
+class ComponentIngest(IngestSettings):
+    """A user's ExampleGen component class, constructed with `args`."""
+
+    kind: str
+    args: dict[str, Any] = Field({}, description="the component's constructor arguments")
+
+    COMPONENT: ClassVar[type]
+
+    def example_gen(self, data_uri: str, fingerprint: Parameter, label: str) -> BaseComponent:
+        from tfxflow.components.code_keyed.component import keyed_by_code
+        from tfxflow.components.user_code import UnknownName
+
+        try:
+            component = self.COMPONENT(**self.args)
+        except (TypeError, ValueError) as error:
+            raise UnknownName(f"ingest.args: {self.kind} refused its arguments: {error}") from None
+        if "examples" not in component.outputs:
+            raise UnknownName(f"ingest.kind: {self.kind} has no `examples` output; expected an ExampleGen (outputs: "
+                              f"{', '.join(component.outputs) or 'none'})")
+        return keyed_by_code(component)
+
+
+def is_component_class(value: object) -> bool:
+    """Whether `value` is a TFX component class (told by its bases' names: TFX is not imported for it)."""
+    return isinstance(value, type) and any(
+        base.__name__ == "BaseComponent" and base.__module__.startswith("tfx.") for base in value.__mro__)
+
+
+@functools.cache
+def component_kind(name: str, component: type) -> type[ComponentIngest]:
+    """The ingest kind of a user's ExampleGen class, named `name` in pipeline files."""
+    return type(f"{component.__name__}Ingest", (ComponentIngest,), {"COMPONENT": component, "__module__": __name__})
 
 
 def _known_kind(name: str) -> str:
@@ -264,9 +339,39 @@ ImportPath = Annotated[str, AfterValidator(check_importable)]
 
 
 class LabelSettings(Section):
-    """Which feature is the class to predict: INT ids 0..N-1 or BYTES names, as the schema's domain fixes."""
+    """Which feature the model predicts: a class (INT ids 0..N-1 or BYTES names, as the schema's domain
+    fixes) or, for `task: regression`, a number (FLOAT or INT)."""
 
     key: str = Field("label", min_length=1, description="the label feature's name")
+
+
+class Bound(Section):
+    """Absolute bounds a metric's value must lie within for the model to be blessed."""
+
+    lower: Float | None = Field(None, description="the least value blessed")
+    upper: Float | None = Field(None, description="the greatest value blessed")
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> Bound:
+        if self.lower is None and self.upper is None:
+            raise ValueError("expected lower, upper or both")
+        if self.lower is not None and self.upper is not None and self.lower > self.upper:
+            raise ValueError(f"lower {self.lower} is above upper {self.upper}; expected lower <= upper")
+        return self
+
+
+class ChangeBound(Section):
+    """How far a metric may move against the served model's value, on the same eval split."""
+
+    max_increase: Float | None = Field(None, ge=0, description="the most it may rise (for errors: get worse)")
+    max_decrease: Float | None = Field(None, ge=0, description="the most it may fall (for accuracy, auc: get worse)")
+    relative: bool = Field(False, description="true: the bounds are shares of the served model's value (0.01: 1%)")
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> ChangeBound:
+        if self.max_increase is None and self.max_decrease is None:
+            raise ValueError("expected max_increase, max_decrease or both")
+        return self
 
 
 class TransformSettings(Section):
@@ -301,12 +406,57 @@ class TrainerSettings(Section):
 
 
 class EvaluatorSettings(Section):
-    """When the Evaluator (TFMA) blesses a model."""
+    """When the Evaluator (TFMA) blesses a model: every bound in `thresholds` and, once a model is served,
+    every bound in `change`, on metrics the task computes (metric_names.METRICS). Defaults: classification
+    {accuracy: {lower: 0.5}} and {accuracy: {max_decrease: 0.01}}; regression no value bound (declare one)
+    and {mean_squared_error: {max_increase: 0.01, relative: true}}, at most 1% worse than the served model."""
 
-    min_accuracy: Float = Field(0.5, ge=0, le=1)
-    max_accuracy_drop: Float = Field(
-        0.01, ge=0, le=1, description="how much less accurate than the served model a new one may be"
-    )
+    thresholds: dict[str, Bound] | None = Field(
+        None, description="metric name -> absolute bounds, e.g. {mean_squared_error: {upper: 0.01}}")
+    change: dict[str, ChangeBound] | None = Field(
+        None, description="metric name -> how far it may move against the served model, e.g. "
+        "{accuracy: {max_decrease: 0.01}}")
+    min_accuracy: Float | None = Field(
+        None, ge=0, le=1, description="shorthand for thresholds: {accuracy: {lower: ...}}")
+    max_accuracy_drop: Float | None = Field(
+        None, ge=0, le=1, description="shorthand for change: {accuracy: {max_decrease: ...}}")
+
+    def fill(self, label: Label) -> None:
+        """The shorthands and the task's defaults written into `thresholds` and `change`; ValueError (one
+        line, naming the key) for a metric the task does not compute, or a shorthand that contradicts them."""
+        from tfxflow.components.served_model_evaluator.metric_names import default_bounds, metric_names
+
+        default_thresholds, default_change = default_bounds(label)
+        thresholds = dict(self.thresholds) if self.thresholds is not None else {
+            name: Bound(**bound) for name, bound in default_thresholds.items()}
+        change = dict(self.change) if self.change is not None else {
+            name: ChangeBound(**bound) for name, bound in default_change.items()}
+        for shorthand, key, bounds in (("min_accuracy", "thresholds", thresholds),
+                                       ("max_accuracy_drop", "change", change)):
+            value = getattr(self, shorthand)
+            if value is None:
+                continue
+            if label.task != "classification":
+                raise ValueError(f"evaluator.{shorthand}: a classification setting, and the task is {label.task}; "
+                                 f"expected evaluator.{key}")
+            if "accuracy" in (getattr(self, key) or {}):
+                raise ValueError(f"evaluator.{shorthand} and evaluator.{key}.accuracy both given; expected one")
+            bounds["accuracy"] = Bound(lower=value) if key == "thresholds" else ChangeBound(max_decrease=value)
+        self.thresholds, self.change = thresholds, change
+        self.min_accuracy = self.max_accuracy_drop = None  # now in thresholds and change
+        known = metric_names(label)
+        for key, metrics in (("thresholds", self.thresholds), ("change", self.change)):
+            for name in metrics:
+                if name not in known:
+                    raise ValueError(f"evaluator.{key}.{name}: not a metric {label.described} computes; "
+                                     f"expected one of {', '.join(known)}")
+        for name, bound in self.change.items():
+            higher = known[name].higher_is_better
+            never, worse = ("max_increase", "max_decrease") if higher else ("max_decrease", "max_increase")
+            if getattr(bound, never) is not None:
+                better = "higher" if higher else "lower"
+                raise ValueError(f"evaluator.change.{name}.{never}: {name} is better {better}, so that change is "
+                                 f"never refused; expected {worse}")
 
 
 class PusherSettings(Section):
@@ -440,6 +590,9 @@ class PipelineSpec(Section):
         None, description="default: the ingest kind's curated schemas/<kind>/schema.pbtxt (`tfxflow schema infer` "
         "writes a starting one)"
     )
+    task: Optional[Task] = Field(
+        None, description="classification or regression; default: from the label's type in the schema (FLOAT: "
+        "regression, INT or BYTES: classification)")
     label: LabelSettings = LabelSettings()
     run: RunSettings = RunSettings()
     transform: TransformSettings = TransformSettings()
@@ -450,6 +603,7 @@ class PipelineSpec(Section):
     drift: DriftSettings = DriftSettings()
     kubeflow: KubeflowSettings = KubeflowSettings()
     components: list[ComponentDeclaration] = []
+    _target: Optional[Label] = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _fill_defaults_and_check(self, info: ValidationInfo) -> PipelineSpec:
@@ -479,7 +633,11 @@ class PipelineSpec(Section):
                 f"schema_file: required: ingest kind {self.ingest.kind!r} has no curated schema; write one with "
                 "`tfxflow schema infer PIPELINE_FILE --output schema.pbtxt`, curate it, and set schema_file"
             )
-        self.ingest._label = self.label.key  # noqa: SLF001  (the kind's own attribute, set for it)
+        if kind.LABEL is not None and "key" not in self.label.model_fields_set:
+            self.label.key = kind.LABEL
+        if kind.LABEL is not None and self.label.key != kind.LABEL:
+            raise ValueError(f"label.key: {self.label.key!r}; the {self.ingest.kind} kind's data names its label "
+                             f"{kind.LABEL!r}: expected label.key: {kind.LABEL} (or leave it out)")
         if isinstance(self.schema_file, Path):  # a URI is read where it is used
             self._check_schema_fits()
         if self.run.root is None:
@@ -502,17 +660,41 @@ class PipelineSpec(Section):
                     and (isinstance(value, Path) or _URI.match(value))}}
         return {key: value for key, value in found.items() if value is not None}
 
+    def target(self, schema: Optional[schema_pb2.Schema] = None) -> Label:
+        """What the pipeline predicts: `label.key`, the task (`task`, or the label's type in the schema) and
+        the classes (the schema's domain), read from `schema` or else the spec's schema file; SchemaPlanError
+        (one line) when the schema does not fix them.
+
+            spec.target()   # Label(key="label", task="classification", classes=("0", "1"))
+        """
+        from tfxflow.components.feature_model.features import label_of
+        from tfxflow.components.schema_text import read_schema
+
+        if schema is None:
+            if self._target is not None:
+                return self._target
+            schema = read_schema(location_text(self.schema_file))
+        self._target = label_of(schema, self.label.key, self.task)
+        return self._target
+
     def _check_schema_fits(self) -> None:
-        """The label's classes are fixed by the schema, and the kind's code can encode its features."""
-        from tfxflow.components.feature_model.features import SchemaPlanError, class_names, read_schema
+        """The label's classes or values are fixed by the schema, the thresholds are the task's metrics, and
+        the kind's code can encode the features."""
+        from tfxflow.components.feature_model.features import SchemaPlanError
+        from tfxflow.components.schema_text import read_schema
 
         schema = read_schema(str(self.schema_file))
         try:
-            class_names(schema, self.label.key)
+            label = self.target(schema)
         except SchemaPlanError as error:
             message = str(error)
-            raise ValueError(message if message.startswith("label.key:") else
+            raise ValueError(message if message.startswith(("label.key:", "task:")) else
                              f"schema_file: {self.schema_file}: {message}") from None
+        if label.task not in self.ingest.TASKS:
+            raise ValueError(f"task: {label.task}; the {self.ingest.kind} kind's models are for "
+                             f"{' and '.join(self.ingest.TASKS)}: expected task: {self.ingest.TASKS[0]}")
+        self.task = label.task
+        self.evaluator.fill(label)
         problem = self.ingest.schema_problem(schema, self)
         if problem:
             raise ValueError(problem if problem.startswith("trainer.model:") else

@@ -1,4 +1,4 @@
-"""What a run did, read back from MLMD: component states, accuracy, blessing, the pushed and the served model.
+"""What a run did, read back from MLMD: component states, metrics, blessing, the pushed and the served model.
 
     summary = summarize(store, spec, run_id, launches, wall_seconds=91.0)
     print(summary.to_text())   # or json.dumps(summary.to_json())
@@ -20,6 +20,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tfxflow.components.atomic_pusher.versions import newest_version
 from tfxflow.components.drift_gate import DRIFT_KEY
 from tfxflow.components.object_store import filesystem
+from tfxflow.components.served_model_evaluator.metric_names import HEADLINE
 from tfxflow.components.served_model_evaluator.metrics import per_class_accuracy, recorded
 from tfxflow.pipelines.spec import PipelineSpec, location_text
 
@@ -46,6 +47,7 @@ class RunSummary:
     pushed_model: Optional[str]
     served_model: Optional[str] = None
     serves_this_run: bool = False
+    task: Optional[str] = None  # classification or regression, as the Evaluator measured it (None: no evaluation)
     metrics: dict[str, Any] = field(default_factory=dict)
     plots: list[str] = field(default_factory=list)
     tensorboard: Optional[str] = None
@@ -65,11 +67,7 @@ class RunSummary:
         lines = [f"{self.pipeline} run {self.run_id}: {self.status} in {self.wall_seconds:.1f} s"]
         failed = [c for c in self.components if c.state == "failed"]
         lines += [f"  {c.name} failed: {c.error}" for c in failed]
-        if "accuracy" in self.metrics:
-            lines.append(f"  accuracy: {self.metrics['accuracy']:.4f} on {self.metrics['examples']} eval examples")
-            per_class = self.metrics.get("per_class_accuracy", {})
-            if per_class:
-                lines.append("  per class: " + "  ".join(f"{label}: {value:.3f}" for label, value in per_class.items()))
+        lines += [f"  {line}" for line in metric_lines(self.task, self.metrics)]
         if not failed:
             lines.append(f"  blessed: {'yes' if self.blessed else 'no'}")
             lines.append(f"  pushed: {self._pushed()}")
@@ -131,6 +129,7 @@ def summarize(
     evaluation = outputs.get("ModelEvaluation")
     outcome = recorded(outputs.get("ModelBlessing"), evaluation.uri if evaluation else None)
     if outcome is not None:
+        summary.task = task_of(outcome)
         summary.metrics = candidate_metrics(outcome, _classes(spec))
         if not summary.blessed:
             summary.notes.append("not pushed: the Evaluator did not bless the model:")
@@ -140,10 +139,60 @@ def summarize(
 
 
 def candidate_metrics(outcome: dict[str, Any], classes: Sequence[str] = ()) -> dict[str, Any]:
-    """The Evaluator's outcome (served_model_evaluator/metrics.py) as the summary's metrics: accuracy,
-    example count, and accuracy per class by name (metrics.per_class_accuracy)."""
-    return {"accuracy": outcome.get("accuracy"), "examples": outcome.get("examples", 0),
-            "per_class_accuracy": per_class_accuracy(outcome, classes)}
+    """The Evaluator's outcome (served_model_evaluator/metrics.py) as the summary's metrics: every metric
+    it computed by TFMA's name, the example count, and for classification the accuracy per class by name.
+
+        candidate_metrics({"task": "regression", "examples": 9, "metrics": {"mean_squared_error": 0.5}})
+        # {"mean_squared_error": 0.5, "examples": 9}
+    """
+    metrics: dict[str, Any] = {**metrics_of(outcome), "examples": outcome.get("examples", 0)}
+    if task_of(outcome) == "classification":
+        metrics["per_class_accuracy"] = per_class_accuracy(outcome, classes)
+    return metrics
+
+
+def task_of(outcome: dict[str, Any]) -> str:
+    """The outcome's task; an Evaluator before regression recorded none: classification."""
+    return outcome.get("task", "classification")
+
+
+def metrics_of(outcome: dict[str, Any]) -> dict[str, float]:
+    """Every metric the Evaluator computed, by TFMA's name (an older outcome holds only `accuracy`);
+    metrics it could not compute (None) are left out."""
+    metrics = outcome["metrics"] if "metrics" in outcome else {"accuracy": outcome.get("accuracy")}
+    return {name: value for name, value in metrics.items() if value is not None}
+
+
+def headline(outcome: dict[str, Any]) -> tuple[str, Optional[float]]:
+    """The metric a run is known by: accuracy for classification, mean_squared_error for regression."""
+    name = HEADLINE[task_of(outcome)]
+    return name, metrics_of(outcome).get(name)
+
+
+def metric_text(value: float) -> str:
+    """A metric for a person: 4 decimals, or 4 significant digits when those would hide it.
+
+        metric_text(0.91234)   # '0.9123'      metric_text(0.00001234)   # '1.234e-05'
+    """
+    return f"{value:.4f}" if value == 0 or 1e-3 <= abs(value) < 1e6 else f"{value:.4g}"
+
+
+def metric_lines(task: Optional[str], metrics: dict[str, Any]) -> list[str]:
+    """The summary's metric lines: accuracy on N examples, per class, and AUC, precision and recall for
+    two classes; for regression the errors on N examples on one line (every metric is in --json)."""
+    def pairs(names: tuple[str, ...]) -> str:
+        return "  ".join(f"{name}: {metric_text(metrics[name])}" for name in names if metrics.get(name) is not None)
+
+    examples = f" on {metrics.get('examples', 0)} eval examples"
+    if task == "regression":
+        errors = pairs(("mean_squared_error", "root_mean_squared_error", "mean_absolute_error"))
+        return [errors + examples] if errors else []
+    lines = [pairs(("accuracy",)) + examples] if metrics.get("accuracy") is not None else []
+    per_class = metrics.get("per_class_accuracy", {})
+    if per_class:
+        lines.append("per class: " + "  ".join(f"{label}: {value:.3f}" for label, value in per_class.items()))
+    binary = pairs(("auc", "precision", "recall"))
+    return lines + ([binary] if binary else [])
 
 
 def tensorboard_command(logdir: str) -> str:
@@ -177,9 +226,9 @@ def _int_property(artifact: Optional[metadata_store_pb2.Artifact], name: str) ->
 
 def _classes(spec: PipelineSpec) -> tuple[str, ...]:
     """The label's class names by id, from the spec's schema (none if it cannot be read)."""
-    from tfxflow.components.feature_model.features import SchemaPlanError, class_names, read_schema
+    from tfxflow.components.feature_model.features import SchemaPlanError
 
     try:
-        return class_names(read_schema(location_text(spec.schema_file)), spec.label.key)[0]
+        return spec.target().classes
     except (OSError, SchemaPlanError):
         return ()

@@ -5,8 +5,9 @@ import pytest
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from tfxflow.components.feature_model.features import VOCABULARY_SIZE, Feature, SchemaPlanError, class_names, \
+from tfxflow.components.feature_model.features import VOCABULARY_SIZE, Feature, SchemaPlanError, label_of, \
     plan_features
+from tfxflow.components.label import Label
 
 CHURN = """
 feature { name: "age" type: INT value_count { max: 1 } }
@@ -28,8 +29,8 @@ def schema(text: str) -> schema_pb2.Schema:
 
 
 def test_each_feature_is_planned_by_its_type_and_shape():
-    plan = plan_features(schema(CHURN), "plan", "z_score")
-    assert plan.classes == ("basic", "plus", "pro") and plan.string_label
+    plan = plan_features(schema(CHURN), label_of(schema(CHURN), "plan"), "z_score")
+    assert plan.label == Label("plan", "classification", ("basic", "plus", "pro"), string=True)
     assert plan.features == {
         "age": Feature("age", "numeric", (1,), optional=True),
         "income": Feature("income", "numeric", (1,)),
@@ -43,7 +44,24 @@ def test_each_feature_is_planned_by_its_type_and_shape():
 
 def test_integer_labels_are_classes_0_to_n_minus_1_of_their_domain():
     text = 'feature { name: "label" type: INT int_domain { min: 0 max: 9 } shape { dim { size: 1 } } }'
-    assert class_names(schema(text), "label") == (tuple("0123456789"), False)
+    assert label_of(schema(text), "label") == Label("label", "classification", tuple("0123456789"))
+
+
+@pytest.mark.parametrize("text, task", [
+    ('feature { name: "y" type: FLOAT shape { dim { size: 1 } } }', None),
+    ('feature { name: "y" type: INT shape { dim { size: 1 } } }', "regression"),
+    ('feature { name: "y" type: INT int_domain { min: 0 max: 9 } shape { dim { size: 1 } } }', "regression"),
+])
+def test_a_float_label_or_a_declared_regression_is_a_regression(text, task):
+    assert label_of(schema(text), "y", task) == Label("y", "regression")
+
+
+def test_two_classes_are_a_binary_classification():
+    text = 'feature { name: "y" type: BYTES domain: "y" shape { dim { size: 1 } } }\n' \
+           'string_domain { name: "y" value: "no" value: "yes" }'
+    label = label_of(schema(text), "y")
+    assert label.binary and label.classes == ("no", "yes") and label.outputs == 2
+    assert not label_of(schema(CHURN), "plan").binary
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -52,12 +70,24 @@ def test_integer_labels_are_classes_0_to_n_minus_1_of_their_domain():
                                                                     "example"),
     ('feature { name: "label" type: INT SHAPE }', "label 'label': expected int_domain { min: 0 max: N-1 }"),
     ('feature { name: "label" type: INT int_domain { min: 1 max: 3 } SHAPE }', "label 'label': expected int_domain"),
-    ('feature { name: "label" type: FLOAT SHAPE }', "label 'label': a FLOAT feature; expected INT class ids or BYTES"),
-    ('feature { name: "label" type: BYTES SHAPE }', "label 'label': expected a string_domain of at least 2 class names"),
+    ('feature { name: "label" type: BYTES SHAPE }',
+     "label 'label': expected a string_domain of at least 2 class names"),
 ])
 def test_a_label_whose_classes_the_schema_does_not_fix_is_refused(text, expected):
     with pytest.raises(SchemaPlanError) as raised:
-        class_names(schema(text.replace("SHAPE", "shape { dim { size: 1 } }")), "label")
+        label_of(schema(text.replace("SHAPE", "shape { dim { size: 1 } }")), "label")
+    assert str(raised.value).startswith(expected)
+
+
+@pytest.mark.parametrize("text, task, expected", [
+    ('feature { name: "label" type: FLOAT SHAPE }', "classification",
+     "label 'label': a FLOAT feature, and task is classification; expected INT class ids or BYTES class names"),
+    ('feature { name: "label" type: BYTES SHAPE }', "regression",
+     "label 'label': a BYTES feature, and task is regression; expected a FLOAT or INT label"),
+])
+def test_a_label_of_the_wrong_type_for_the_task_is_refused(text, task, expected):
+    with pytest.raises(SchemaPlanError) as raised:
+        label_of(schema(text.replace("SHAPE", "shape { dim { size: 1 } }")), "label", task)
     assert str(raised.value).startswith(expected)
 
 
@@ -78,10 +108,10 @@ LABEL = 'feature { name: "label" type: INT int_domain { min: 0 max: 1 } shape { 
 ])
 def test_a_feature_the_default_transform_cannot_encode_is_one_line(feature, normalize, expected):
     with pytest.raises(SchemaPlanError) as raised:
-        plan_features(schema(LABEL + feature), "label", normalize)
+        plan_features(schema(LABEL + feature), label_of(schema(LABEL), "label"), normalize)
     assert str(raised.value).startswith(expected)
 
 
 def test_a_schema_of_only_the_label_has_nothing_to_learn_from():
     with pytest.raises(SchemaPlanError, match="no feature besides the label 'label'"):
-        plan_features(schema(LABEL), "label", "z_score")
+        plan_features(schema(LABEL), label_of(schema(LABEL), "label"), "z_score")

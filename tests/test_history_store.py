@@ -29,11 +29,23 @@ def refusal(path):
     return str(refused.value)
 
 
+def verdict(path):
+    """check_store's one line refusing `path`, or "accepted"."""
+    try:
+        check_store(path)
+    except StoreError as refused:
+        return str(refused)
+    return "accepted"
+
+
 def test_no_store_an_empty_file_and_a_healthy_store_pass(tmp_path):
-    check_store(tmp_path / "metadata.sqlite")  # MLMD creates it
-    (tmp_path / "metadata.sqlite").write_bytes(b"")  # MLMD creates its tables in it
-    check_store(tmp_path / "metadata.sqlite")
-    check_store(sqlite_store(tmp_path / "healthy.sqlite"))
+    # MLMD creates a missing store, and its tables in an empty file
+    missing, empty = tmp_path / "metadata.sqlite", tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    healthy = sqlite_store(tmp_path / "healthy.sqlite")
+    pages = healthy.read_bytes()
+    assert [verdict(path) for path in (missing, empty, healthy)] == ["accepted"] * 3
+    assert not missing.exists() and empty.read_bytes() == b"" and healthy.read_bytes() == pages  # left as they were
 
 
 def test_random_bytes_are_refused_naming_the_file_and_how_to_recover(tmp_path):
@@ -91,10 +103,16 @@ def test_a_store_a_run_is_writing_is_not_refused(tmp_path, monkeypatch):
     writer = sqlite3.connect(path)
     writer.execute("BEGIN EXCLUSIVE")
     try:
-        check_store(path)
+        with pytest.raises(sqlite3.OperationalError, match="^database is locked$"):  # what the check meets
+            sqlite3.connect(path, timeout=0).execute("PRAGMA quick_check").fetchall()
+        assert verdict(path) == "accepted"
+        writer.execute("INSERT INTO Context (name) VALUES ('baker.run-writing')")
+        writer.commit()  # the run's transaction, undisturbed by the check
     finally:
-        writer.rollback()
         writer.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM Context").fetchone() == (2001,)
+    db.close()
 
 
 def test_run_on_a_damaged_store_stops_before_any_component_with_one_line(tmp_path):

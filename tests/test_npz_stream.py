@@ -138,9 +138,9 @@ def test_predict_on_200k_images_stays_in_bounded_memory(tmp_path, mean_digit_mod
 
 
 def test_names_of_npz_pieces_continue_across_chunks(tmp_path):
-    from tfxflow.pipelines.predict import batches, read_inputs
+    from tfxflow.pipelines.ingest.mnist_digits import read_digits
 
     np.savez(tmp_path / "a.npz", x=np.zeros((5, 28, 28), np.uint8))
-    inputs = read_inputs([tmp_path / "a.npz", tmp_path / "a.npz"])
-    names = [name for batch in batches(inputs, size=2) for name in batch.names]
-    assert names == [f"{tmp_path / 'a.npz'}[{i}]" for i in range(5)] * 2
+    batches = list(read_digits(tmp_path / "a.npz", size=2))
+    assert [len(batch.names) for batch in batches] == [2, 2, 1]
+    assert [name for batch in batches for name in batch.names] == [f"{tmp_path / 'a.npz'}[{i}]" for i in range(5)]

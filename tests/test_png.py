@@ -1,4 +1,4 @@
-"""Image files for `tfxflow predict` (pipelines/predict.py): the model is given digits as MNIST draws
+"""Image files for `tfxflow predict` (pipelines/ingest/mnist_digits.py): the model is given digits as MNIST draws
 them, light on dark, whether the file is 8- or 16-bit, a canvas export with the digit in alpha, or
 dark on light; sizes and modes it cannot use are refused from the header, before decoding."""
 import json
@@ -10,7 +10,8 @@ from PIL import Image
 from test_npz_stream import mean_digit_model  # noqa: F401 (a fixture)
 
 from tfxflow.pipelines.cli import main
-from tfxflow.pipelines.predict import PredictError, batches, read_inputs
+from tfxflow.pipelines.ingest.mnist_digits import check_digits, read_digits
+from tfxflow.pipelines.model_inputs import PredictError
 
 
 def digit() -> np.ndarray:
@@ -29,8 +30,8 @@ def saved(path, array, mode=None):
 def seen(path) -> tuple[np.ndarray, bool, bool, list[str]]:
     """What the model is given for one image file: its pixels, whether inverted, whether read from alpha,
     and the notices."""
-    [batch] = batches(read_inputs([path]))
-    return batch.images[0], bool(batch.inverted[0]), bool(batch.alpha[0]), batch.notices()
+    [batch] = read_digits(path)
+    return batch.images[0], bool(batch.inverted[0]), bool(batch.alpha[0]), list(batch.notices)
 
 
 def test_an_8_bit_light_digit_is_given_as_it_is(tmp_path):
@@ -50,7 +51,7 @@ def test_16_bit_gray_is_scaled_to_0_255(tmp_path, name, dtype, mode):
 def test_32_bit_values_are_refused(tmp_path):
     path = saved(tmp_path / "wide.tif", digit().astype(np.int32) * 1000)
     with pytest.raises(PredictError, match=r"wide.tif: pixel values range over 0\.\.255000; expected 16-bit 0-65535"):
-        read_inputs([path])
+        check_digits(path)
 
 
 def test_a_canvas_export_with_the_digit_in_alpha_is_read_from_alpha(tmp_path):
@@ -105,14 +106,14 @@ def test_sizes_other_than_28x28_are_refused_from_the_header(tmp_path):
     idat = data.index(b"IDAT")
     path.write_bytes(data[: idat + 8])  # its pixels cut off: decoding them would fail differently
     with pytest.raises(PredictError) as refused:
-        read_inputs([path])
+        check_digits(path)
     assert str(refused.value) == f"{path}: image is 40x32; expected 28x28 grayscale"
 
 
 def test_modes_without_a_known_range_are_refused(tmp_path):
     path = saved(tmp_path / "float.tif", digit().astype(np.float32))
     with pytest.raises(PredictError) as refused:
-        read_inputs([path])
+        check_digits(path)
     assert str(refused.value) == f"{path}: image mode F; expected grayscale, RGB(A), palette or 16-bit"
 
 
@@ -121,4 +122,4 @@ def test_a_truncated_28x28_png_is_not_an_image(tmp_path):
     data = path.read_bytes()
     path.write_bytes(data[: data.index(b"IDAT") + 12])
     with pytest.raises(PredictError, match=r"cut.png: not an image \("):
-        read_inputs([path])
+        check_digits(path)

@@ -1,10 +1,12 @@
-"""What a run shows while it works (pipelines/progress.py), with a clock the test moves: components as
-they start and end, epochs as they finish, and a line with the elapsed time when a component has
-said nothing for QUIET_SECONDS; plain lines when stderr is not a terminal, stdout untouched."""
+"""What a run shows while it works (pipelines/progress.py; the epoch lines: components/epoch_progress.py),
+with a clock the test moves: components as they start and end, epochs as they finish, and a line with
+the elapsed time when a component has said nothing for QUIET_SECONDS; plain lines when stderr is not a
+terminal, stdout untouched."""
 import io
 import logging
 
-from tfxflow.pipelines.progress import PROGRESS_LOGGER, QUIET_SECONDS, EpochLogHandler, RunProgress, epoch_line
+from tfxflow.components.epoch_progress import PROGRESS_LOGGER, epoch_line
+from tfxflow.pipelines.progress import QUIET_SECONDS, EpochLogHandler, RunProgress
 from tfxflow.pipelines.summary import ComponentReport
 
 

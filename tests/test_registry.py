@@ -1,4 +1,4 @@
-"""Ingest kinds found through the registry (pipelines/registry.py, spec.py): the built-ins by name
+"""Ingest kinds found through the registry (components/registry.py, spec.py): the built-ins by name
 from entry points, a user's class by import path from the working directory, and one line for
 anything else that lists what exists."""
 import pytest
@@ -35,7 +35,7 @@ def user_project(tmp_path, monkeypatch):
 
 
 def test_the_built_in_kinds_are_registered_as_a_users_package_would_register_its_own():
-    assert INGEST_KINDS.names() == ["baker", "csv", "mnist", "npz", "tfrecord"]
+    assert INGEST_KINDS.names() == ["baker", "csv", "mnist", "npz", "sine", "tfrecord"]
     assert ingest_kind("baker").__module__ == "tfxflow.pipelines.ingest.baker"
 
 
@@ -53,7 +53,7 @@ def test_a_users_kind_by_import_path_validates_its_own_keys(user_project):
 
 
 @pytest.mark.parametrize("kind, expected", [
-    ("parquet", "'parquet': no ingest kind of that name; expected one of baker, csv, mnist, npz, tfrecord, "
+    ("parquet", "'parquet': no ingest kind of that name; expected one of baker, csv, mnist, npz, sine, tfrecord, "
                 "or package.module:Name"),
     ("my_data.kinds:Nope", "'my_data.kinds:Nope': my_data.kinds has no 'Nope'"),
     ("my_data.kinds:NotAKind", "'my_data.kinds:NotAKind' is not an ingest kind: expected a subclass of IngestSettings"),

@@ -31,10 +31,11 @@ def test_the_inferred_schema_passes_its_own_data_and_compares_every_feature(tmp_
     features = {feature.name: feature for feature in schema.feature}
     assert features["label"].drift_comparator.infinity_norm.threshold == 0.05  # class ids: categorical
     assert features["x"].drift_comparator.jensen_shannon_divergence.threshold == 0.01
-    statistics = statistics_of(decode_examples(spec.ingest.training_examples()[0]), schema)
+    statistics = statistics_of(decode_examples(spec.ingest.training_examples(spec.label.key)[0]), schema)
     assert not tfdv.validate_statistics(statistics, schema).anomaly_info
     other = load_spec(BAKER, [*SMALL, "ingest.seed=1"])
-    report = compare(statistics_of(decode_examples(other.ingest.training_examples()[0]), schema), schema, statistics)
+    records = other.ingest.training_examples(other.label.key)[0]
+    report = compare(statistics_of(decode_examples(records), schema), schema, statistics)
     assert {feature.feature for feature in report.features} == {"label", "x"}
 
 

@@ -1,9 +1,10 @@
 """Pipeline files: defaults, overrides, and one clear line per problem (pipelines/spec.py, load.py)."""
+import functools
 from pathlib import Path
 
 import pytest
 
-from tfxflow.pipelines.load import load_spec
+from tfxflow.pipelines.load import apply_override, load_spec
 from tfxflow.pipelines.spec import ingest_kind
 
 from conftest import REPO, problems
@@ -44,7 +45,7 @@ def test_overrides_set_dotted_keys_as_yaml_values(write_spec):
         ("trainer.dropout=0.5", "--set trainer.dropout: unknown key"),
         ("schema_file=missing.pbtxt", "--set schema_file: expected an existing schema file, missing.pbtxt is not one"),
         ("ingest.kind=parquet", "--set ingest.kind: 'parquet': no ingest kind of that name; expected one of baker, "
-                                "csv, mnist, npz, tfrecord, or package.module:Name importable from the working "
+                                "csv, mnist, npz, sine, tfrecord, or package.module:Name importable from the working "
                                 "directory"),
         ("name=../escape", "--set name: '../escape' is not a valid pipeline name; expected lowercase letters"),
     ],
@@ -246,10 +247,34 @@ def test_settings_that_failed_mid_run_are_refused_by_validate(write_spec):
      "trainer.batch_size=1000000", "trainer.learning_rate=10", "trainer.learning_rate=1e-3", "ingest.length=100000",
      "ingest={kind: baker, examples: 100000000, eval_examples: 100000000, length: 50}", "ingest.examples=2",
      "evaluator.min_accuracy=0", "evaluator.min_accuracy=1", "evaluator.max_accuracy_drop=1",
-     "pusher.keep=1", "pusher.keep=1000000000000", "trainer.memory_mb=0", "trainer.memory_mb=1000000", "kubeflow.schedule={cron: '0 0 3 * * *', max_concurrency: 10}"],
+     "pusher.keep=1", "pusher.keep=1000000000000", "trainer.memory_mb=0", "trainer.memory_mb=1000000",
+     "kubeflow.schedule={cron: '0 0 3 * * *', max_concurrency: 10}"],
 )
 def test_the_largest_and_smallest_usable_values_are_accepted(write_spec, override):
-    load_spec(write_spec(MINIMAL), [override])
+    spec = load_spec(write_spec(MINIMAL), [override])
+    given: dict = {}
+    apply_override(given, override)
+    for keys, value in leaves(given):
+        kept = setting(spec, keys)
+        # a number YAML 1.1 reads as a string (1e-3) is compared as the number the setting holds
+        assert kept == (type(kept)(value) if isinstance(value, str) else value), ".".join(keys)
+
+
+# Shorthands the spec writes into other settings, and where.
+MOVED = {("evaluator", "min_accuracy"): ("evaluator", "thresholds", "accuracy", "lower"),
+         ("evaluator", "max_accuracy_drop"): ("evaluator", "change", "accuracy", "max_decrease")}
+
+
+def setting(spec, keys: tuple[str, ...]) -> object:
+    """The value a loaded spec holds for the setting `keys` (a.b.c as ("a", "b", "c"))."""
+    return functools.reduce(lambda node, key: node[key] if isinstance(node, dict) else getattr(node, key),
+                            MOVED.get(keys, keys), spec)
+
+
+def leaves(tree: dict, keys: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    """Every value of a nested mapping, with the keys that lead to it."""
+    return [pair for key, value in tree.items()
+            for pair in (leaves(value, (*keys, key)) if isinstance(value, dict) else [((*keys, key), value)])]
 
 
 @pytest.mark.parametrize(
@@ -290,7 +315,8 @@ def test_a_schedule_kfp_refuses_is_refused(write_spec):
 
 @pytest.mark.parametrize("schema", sorted((REPO / "schemas").glob("*/schema.pbtxt")), ids=lambda path: path.parent.name)
 def test_every_curated_schema_is_accepted_as_a_schema_file(write_spec, schema):
-    assert load_spec(write_spec(MINIMAL), [f"schema_file={schema}"]).schema_file == schema
+    kind = schema.parent.name  # each is its ingest kind's
+    assert load_spec(write_spec(MINIMAL), [f"ingest={{kind: {kind}}}", f"schema_file={schema}"]).schema_file == schema
 
 
 @pytest.mark.parametrize(

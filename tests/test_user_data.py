@@ -9,10 +9,14 @@ import tensorflow as tf
 
 from conftest import problems
 from tfxflow.components.file_example_gen.csv_rows import CsvError, csv_examples
-from tfxflow.components.npz_example_gen.arrays import array_examples, open_arrays
+from tfxflow.components.npz_example_gen.arrays import open_arrays
+from tfxflow.components.npz_example_gen.examples import array_examples
 from tfxflow.components.npz_example_gen.mnist_npz import Npz, NpzError
 from tfxflow.pipelines.load import load_spec
-from tfxflow.pipelines.model_inputs import Layout, PredictError, check_input, examples_for
+from tfxflow.pipelines.ingest.csv import CsvIngest
+from tfxflow.pipelines.ingest.npz import NpzIngest
+from tfxflow.pipelines.model_inputs import Layout, PredictError
+from tfxflow.pipelines.predict import Reader
 from tfxflow.pipelines.schema_infer import infer_schema
 from user_project import write_customers, write_shapes
 
@@ -43,7 +47,7 @@ def pipeline(project: Path, ingest: str, rest: str = "label: {key: plan}\n") -> 
 def test_a_csv_pipeline_names_its_file_and_gets_the_defaults(project):
     spec = load_spec(pipeline(project, "{kind: csv, path: data/rows.csv}"))
     assert spec.ingest.eval_fraction == 0.2 and spec.trainer.model == "mlp" and spec.transform.normalize == "z_score"
-    assert spec.label.key == "plan" and spec.ingest.label_key == "plan"
+    assert spec.label.key == "plan" and spec.target().classes == ("basic", "pro")
 
 
 @pytest.mark.parametrize("ingest, expected", [
@@ -169,17 +173,18 @@ def test_predict_reads_each_input_as_the_models_features(tmp_path):
     layout = Layout({"age": ("INT", ()), "region": ("BYTES", ())})
     rows = tmp_path / "new.csv"
     rows.write_text("region,age\nnorth,30\n,NA\n")
-    [(names, records)] = list(examples_for(layout, rows))
-    assert names == [f"{rows}[0]", f"{rows}[1]"]
-    assert tf.train.Example.FromString(records[0]).features.feature["age"].int64_list.value == [30]
+    [examples] = list(CsvIngest.prediction_examples(rows, layout))
+    assert examples.names == [f"{rows}[0]", f"{rows}[1]"]
+    assert tf.train.Example.FromString(examples.records[0]).features.feature["age"].int64_list.value == [30]
     npz = tmp_path / "rows.npz"
     np.savez(npz, x=np.zeros((2, 4), np.uint8))
     with pytest.raises(PredictError, match="holds one array, but the model reads 2 features"):
-        check_input(layout, npz)
+        NpzIngest.check_prediction_input(npz, layout)
     with pytest.raises(PredictError, match=r"rows of shape \(4,\); expected 3 values \(the model's v, shape \[3\]\)"):
-        check_input(Layout({"v": ("FLOAT", (3,))}), npz)
+        NpzIngest.check_prediction_input(npz, Layout({"v": ("FLOAT", (3,))}))
+    (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(PredictError, match=r"not an input predict reads; expected .csv, .npz, TFRecords"):
-        list(examples_for(layout, tmp_path / "notes.txt"))
+        Reader(layout, None).check(tmp_path / "notes.txt")  # a model pushed before its kind was recorded
 
 
 def test_the_code_a_pipeline_runs_is_the_users_where_named(project):

@@ -20,7 +20,7 @@ from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 from tfx.utils import json_utils
 
 from tfxflow.components.atomic_pusher import executor
-from tfxflow.components.input_fingerprint.fingerprints import Parameter
+from tfxflow.components.fingerprint_parameter import Parameter
 
 
 class AtomicPusherSpec(standard_component_specs.PusherSpec):

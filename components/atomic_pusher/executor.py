@@ -38,6 +38,7 @@ from tfxflow.components.atomic_pusher.versions import (
     version_numbers,
     write_extras,
 )
+from tfxflow.components.errors import TfxflowError
 from tfxflow.components.object_store import is_object_store, launcher_uri
 
 STATISTICS_KEY = "statistics"
@@ -49,7 +50,7 @@ _TRAIN_STATISTICS = os.path.join("Split-train", "FeatureStats.pb")
 NOT_PUSHED_FILE = "NOT_PUSHED"
 
 
-class PushError(RuntimeError):
+class PushError(TfxflowError, RuntimeError):
     """A push that did not complete; the served version is unchanged. The message is one line."""
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import tensorflow as tf
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from tfxflow.components.baker_example_gen.sequences import FEATURE, LABEL
+from tfxflow.components.baker_example_gen.sequences import FEATURE
 from tfxflow.components.keras_training import train_and_export
 
 
@@ -40,4 +40,4 @@ ARCHITECTURES = {"mlp": mlp, "conv": conv}
 
 def run_fn(fn_args: FnArgs) -> None:
     """Trains the architecture custom_config['model'] names (or a user's model function) and exports it."""
-    train_and_export(fn_args, ARCHITECTURES, LABEL)
+    train_and_export(fn_args, ARCHITECTURES)

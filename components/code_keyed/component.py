@@ -31,7 +31,8 @@ from tfx.types.component_spec import ExecutionParameter
 from tfx.utils import json_utils
 
 from tfxflow.components.code_keyed.executor import TransformExecutor
-from tfxflow.components.input_fingerprint.fingerprints import Parameter, code_digest
+from tfxflow.components.fingerprint_parameter import Parameter
+from tfxflow.components.input_fingerprint.fingerprints import code_digest
 
 CODE_FINGERPRINT_KEY = "code_fingerprint"
 

@@ -18,7 +18,7 @@ from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from tfxflow.components.drift_gate import executor
-from tfxflow.components.input_fingerprint.fingerprints import Parameter
+from tfxflow.components.fingerprint_parameter import Parameter
 
 
 class DriftGateSpec(ComponentSpec):

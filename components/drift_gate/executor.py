@@ -15,6 +15,7 @@ from tfx.utils import io_utils
 from tfxflow.components.atomic_pusher.versions import ServedVersion
 from tfxflow.components.drift_gate import DRIFT_KEY
 from tfxflow.components.drift_gate.drift import Statistics, compare
+from tfxflow.components.errors import TfxflowError
 
 STATISTICS_KEY = "statistics"
 SCHEMA_KEY = "schema"
@@ -25,7 +26,7 @@ SPLIT = "train"
 NO_BASELINE = "no baseline (no served model trained on other data)"
 
 
-class DriftError(RuntimeError):
+class DriftError(TfxflowError, RuntimeError):
     """The training data drifted from the baseline and the pipeline declares fail_on_drift."""
 
 

@@ -1,8 +1,9 @@
 """What the default Transform and the built-in models make of each feature, read from the schema.
 
-    plan = plan_features(read_schema("schemas/churn/schema.pbtxt"), label="plan", normalize="z_score")
+    schema = read_schema("schemas/churn/schema.pbtxt")
+    plan = plan_features(schema, label_of(schema, "plan"), normalize="z_score")
     plan.features["age"].kind, plan.features["age"].shape      # "numeric", (1,)
-    plan.classes                                                # ("basic", "pro"): class id -> name
+    plan.label.classes                                          # ("basic", "pro"): class id -> name
 
 One rule per feature, from its type and shape in the curated schema:
 - numeric (INT or FLOAT, one value or a fixed-length vector): `transform.normalize`; a feature that
@@ -10,16 +11,19 @@ One rule per feature, from its type and shape in the curated schema:
 - categorical (BYTES, or an INT domain marked `is_categorical`): vocabulary ids computed by TFT over
   the training split, one-hot encoded, with one id for values it never saw;
 - image (a shape of 2 or 3 dims, H x W or H x W x C): scaled from the schema's domain to [0, 1].
-The label is an INT feature whose domain is 0..N-1, or a BYTES feature with a string domain (its
-values in order are the class names). Plain Python on the schema proto: no TensorFlow.
+The label of a classification is an INT feature whose domain is 0..N-1, or a BYTES feature with a
+string domain (its values in order are the class names); of a regression, a FLOAT or INT feature.
+Plain Python on the schema proto: no TensorFlow.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal, Optional
 
-from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
+
+from tfxflow.components.errors import BadInput
+from tfxflow.components.label import Label, Task
 
 # Categorical values kept per feature when the schema gives no domain; the rest share one id.
 VOCABULARY_SIZE = 100
@@ -31,7 +35,7 @@ MODEL_NEEDS = {"cnn": ("image", "an image feature (shape H x W or H x W x C)"),
 Kind = Literal["numeric", "categorical", "image"]
 
 
-class SchemaPlanError(ValueError):
+class SchemaPlanError(BadInput):
     """A schema the default Transform or the label cannot use; the message is one line."""
 
 
@@ -49,71 +53,64 @@ class Feature:
 
 @dataclass(frozen=True)
 class FeaturePlan:
-    """Every feature but the label, and the classes: `classes[i]` is the name of class id i."""
+    """Every feature but the label, and the label (its task and classes)."""
 
-    label: str
-    classes: tuple[str, ...]
-    string_label: bool
+    label: Label
     features: dict[str, Feature]
 
 
-def read_schema(location: str) -> schema_pb2.Schema:
-    """A schema in protobuf text format, from a local path or a URI (tf.io.gfile for URIs)."""
-    if "://" in location:
-        import tensorflow as tf  # only for URIs
+def label_of(schema: schema_pb2.Schema, key: str, task: Optional[Task] = None) -> Label:
+    """The label `key` of `schema`: its task (`task`, or from its type: FLOAT is regression, INT and BYTES
+    classification) and, for classification, its class names by id; SchemaPlanError if the schema does
+    not fix them.
 
-        with tf.io.gfile.GFile(location, "r") as stream:
-            text = stream.read()
-    else:
-        with open(location, encoding="utf-8") as stream:
-            text = stream.read()
-    return text_format.Parse(text, schema_pb2.Schema())
-
-
-def class_names(schema: schema_pb2.Schema, label: str) -> tuple[tuple[str, ...], bool]:
-    """The label's class names by id, and whether the label is a string; SchemaPlanError if the
-    schema does not fix the classes.
-
-        class_names(baker_schema, "label")   # (("0", "1"), False)
+        label_of(baker_schema, "label")   # Label("label", "classification", ("0", "1"))
     """
     features = {feature.name: feature for feature in schema.feature}
-    if label not in features:
-        raise SchemaPlanError(f"label.key: {label!r} is not a feature of the schema; expected one of "
+    if key not in features:
+        raise SchemaPlanError(f"label.key: {key!r} is not a feature of the schema; expected one of "
                               f"{', '.join(features) or 'its features'}")
-    feature = features[label]
+    feature = features[key]
     if [dim.size for dim in feature.shape.dim] not in ([], [1]) or not feature.HasField("shape"):
-        raise SchemaPlanError(f"label {label!r}: expected one value in every example (shape {{ dim {{ size: 1 }} }} "
+        raise SchemaPlanError(f"label {key!r}: expected one value in every example (shape {{ dim {{ size: 1 }} }} "
                               "in the schema); a label cannot be missing")
+    type_name = schema_pb2.FeatureType.Name(feature.type)
+    task = task or ("regression" if feature.type == schema_pb2.FLOAT else "classification")
+    if task == "regression":
+        if feature.type not in (schema_pb2.INT, schema_pb2.FLOAT):
+            raise SchemaPlanError(f"label {key!r}: a {type_name} feature, and task is regression; expected a FLOAT "
+                                  "or INT label (or task: classification)")
+        return Label(key, "regression")
     if feature.type == schema_pb2.INT:
         domain = feature.int_domain
         if not (feature.HasField("int_domain") and domain.HasField("min") and domain.HasField("max")) or (
                 domain.min != 0 or domain.max < 1):
             raise SchemaPlanError(
-                f"label {label!r}: expected int_domain {{ min: 0 max: N-1 }} naming the N classes in the schema "
-                "(class ids 0..N-1)")
-        return tuple(str(value) for value in range(domain.max + 1)), False
+                f"label {key!r}: expected int_domain {{ min: 0 max: N-1 }} naming the N classes in the schema "
+                "(class ids 0..N-1), or task: regression")
+        return Label(key, "classification", tuple(str(value) for value in range(domain.max + 1)))
     if feature.type == schema_pb2.BYTES:
         values = tuple(_string_domain(schema, feature))
         if len(values) < 2:
-            raise SchemaPlanError(f"label {label!r}: expected a string_domain of at least 2 class names in the "
+            raise SchemaPlanError(f"label {key!r}: expected a string_domain of at least 2 class names in the "
                                   "schema (`tfxflow schema infer` proposes one)")
-        return values, True
-    raise SchemaPlanError(f"label {label!r}: a {schema_pb2.FeatureType.Name(feature.type)} feature; expected INT "
-                          "class ids or BYTES class names (tfxflow classifies)")
+        return Label(key, "classification", values, string=True)
+    raise SchemaPlanError(f"label {key!r}: a {type_name} feature, and task is classification; expected INT class "
+                          "ids or BYTES class names (or task: regression)")
 
 
-def plan_features(schema: schema_pb2.Schema, label: str, normalize: str) -> FeaturePlan:
-    """The plan for every feature of `schema` but `label`; SchemaPlanError (one line) for a feature
+def plan_features(schema: schema_pb2.Schema, label: Label, normalize: str) -> FeaturePlan:
+    """The plan for every feature of `schema` but the label; SchemaPlanError (one line) for a feature
     the default Transform cannot encode (then write a `transform.preprocessing_fn`)."""
-    classes, string_label = class_names(schema, label)
     features = {}
     for feature in schema.feature:
-        if feature.name == label:
+        if feature.name == label.key:
             continue
         features[feature.name] = _plan(schema, feature, normalize)
     if not features:
-        raise SchemaPlanError(f"the schema has no feature besides the label {label!r}; expected at least one input")
-    return FeaturePlan(label, classes, string_label, features)
+        raise SchemaPlanError(f"the schema has no feature besides the label {label.key!r}; expected at least one "
+                              "input")
+    return FeaturePlan(label, features)
 
 
 def model_problem(plan: FeaturePlan, model: str) -> Optional[str]:

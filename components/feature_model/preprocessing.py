@@ -1,13 +1,15 @@
 """Transform's default preprocessing_fn for data whose features come from the schema (csv, tfrecord, npz).
 
     Transform(..., preprocessing_fn="tfxflow.components.feature_model.preprocessing.preprocessing_fn",
-              custom_config={"normalize": "z_score", "label": "plan"})   # + schema_path, added at run time
+              custom_config={"normalize": "z_score", "label": Label("plan", "classification", ("basic", "pro"),
+                                                                    string=True).to_config()})  # + schema_path
 
 Each feature is encoded as features.py plans it, and every output is a dense float32 tensor the
 model can take: numeric values normalized (missing ones imputed with the training mean first),
 categorical values as one-hot vocabulary ids (vocabularies analyzed by TFT over the training
-split), images scaled from the schema's range. The label becomes class ids 0..N-1: string labels
-by their position in the schema's string_domain, so ids do not change when the data does.
+split), images scaled from the schema's range. A class label becomes class ids 0..N-1: string labels
+by their position in the schema's string_domain, so ids do not change when the data does. A
+regression's label stays in its units (float32): the loss, the metrics and `predict` use them.
 """
 from __future__ import annotations
 
@@ -16,16 +18,20 @@ from typing import Any
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from tfxflow.components.feature_model.features import Feature, FeaturePlan, plan_features, read_schema
+from tfxflow.components.feature_model.features import Feature, plan_features
+from tfxflow.components.schema_text import read_schema
+from tfxflow.components.label import Label
 from tfxflow.components.normalization import normalize
 
 
 def preprocessing_fn(inputs: dict[str, Any], custom_config: dict[str, Any]) -> dict[str, tf.Tensor]:
-    """The transformed features and the label's class ids."""
+    """The transformed features, and the label: class ids, or a regression's values as float32 (not scaled:
+    the model predicts the label in its own units)."""
     method = custom_config["normalize"]
-    plan = plan_features(read_schema(custom_config["schema_path"]), custom_config["label"], method)
+    label = Label.from_config(custom_config["label"])
+    plan = plan_features(read_schema(custom_config["schema_path"]), label, method)
     outputs = {name: encode(inputs[name], feature, method) for name, feature in plan.features.items()}
-    outputs[plan.label] = class_ids(inputs[plan.label], plan)
+    outputs[label.key] = target(inputs[label.key], label)
     return outputs
 
 
@@ -42,11 +48,14 @@ def encode(values: tf.Tensor | tf.SparseTensor, feature: Feature, method: str) -
     return normalize(numbers, method, feature.value_range)
 
 
-def class_ids(labels: tf.Tensor, plan: FeaturePlan) -> tf.Tensor:
-    """int64 class ids, shape (batch, 1): integer labels as they are, string labels by the schema's order."""
-    if not plan.string_label:
+def target(labels: tf.Tensor, label: Label) -> tf.Tensor:
+    """What the model learns to output, shape (batch, 1): a regression's float32 values; int64 class ids,
+    integer labels as they are, string labels by the schema's order."""
+    if label.task == "regression":
+        return tf.reshape(tf.cast(labels, tf.float32), [-1, 1])
+    if not label.string:
         return tf.cast(labels, tf.int64)
-    matches = tf.equal(tf.reshape(labels, [-1, 1]), tf.constant(plan.classes))
+    matches = tf.equal(tf.reshape(labels, [-1, 1]), tf.constant(label.classes))
     return tf.reshape(tf.argmax(tf.cast(matches, tf.int64), axis=1), [-1, 1])
 
 

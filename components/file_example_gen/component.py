@@ -20,7 +20,7 @@ from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from tfxflow.components.file_example_gen.executor import CsvExecutor
-from tfxflow.components.input_fingerprint.fingerprints import Parameter
+from tfxflow.components.fingerprint_parameter import Parameter
 
 FINGERPRINT_KEY = "fingerprint"
 

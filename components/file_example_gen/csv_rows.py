@@ -15,13 +15,14 @@ from tfx.dsl.io import fileio
 from tfx.utils import io_utils
 from tfx_bsl.coders import csv_decoder
 
+from tfxflow.components.errors import BadInput
 from tfxflow.components.file_example_gen.executor import blank_missing
 
 _TYPES = {"INT": csv_decoder.ColumnType.INT, "FLOAT": csv_decoder.ColumnType.FLOAT,
           "BYTES": csv_decoder.ColumnType.STRING}
 
 
-class CsvError(ValueError):
+class CsvError(BadInput):
     """A CSV file that cannot be read as the pipeline reads it; the message is one line."""
 
 

@@ -31,22 +31,19 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 from tfx.dsl.io import fileio
-from tfx.dsl.placeholder.placeholder import Placeholder
 
 from tfxflow.components.atomic_pusher.versions import served_versions
+from tfxflow.components.errors import BadInput
+from tfxflow.components.fingerprint_parameter import Parameter
 from tfxflow.components.npz_example_gen.mnist_npz import Npz
 from tfxflow.components.user_code import from_working_directory
 
 _BLOCK = 1 << 20
-# A fingerprint as a component's parameter: its value (local runs) or, on Kubeflow, a placeholder
-# for the InputFingerprint task's output.
-Parameter = Union[str, Placeholder]
 
 
-class InputError(ValueError):
+class InputError(BadInput):
     """An input the run depends on cannot be read; the message is one line."""
 
 

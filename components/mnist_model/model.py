@@ -14,7 +14,7 @@ import tensorflow as tf
 from tfx.components.trainer.fn_args_utils import FnArgs
 
 from tfxflow.components.keras_training import train_and_export
-from tfxflow.components.npz_example_gen.mnist_npz import IMAGE, LABEL
+from tfxflow.components.npz_example_gen.mnist_npz import IMAGE
 from tfxflow.components.training_plots import plot_sample_predictions
 
 
@@ -46,7 +46,7 @@ SAMPLES = 32  # eval images in sample_predictions.png
 def run_fn(fn_args: FnArgs) -> None:
     """Trains the architecture custom_config['model'] names (or a user's model function), exports it, and
     plots 32 eval predictions."""
-    model, evaluation = train_and_export(fn_args, ARCHITECTURES, LABEL)
+    model, evaluation = train_and_export(fn_args, ARCHITECTURES)
     features, labels = next(iter(evaluation.unbatch().batch(SAMPLES)))
     predicted = model.predict(features, verbose=0).argmax(axis=1)
     images = features[IMAGE].numpy().reshape(-1, 28, 28)

@@ -1,4 +1,4 @@
-"""Any numeric arrays of an `.npz` as tf.Examples: one feature per example row, plus its label.
+"""Any numeric arrays of an `.npz`, checked as the rows and labels of tf.Examples (examples.py encodes them).
 
     with Npz("shapes.npz") as npz:
         splits = open_arrays(npz)                          # {"train": Split, "test": Split}, checked
@@ -13,8 +13,6 @@ Every check reads only zip entries and .npy headers, and the labels: see mnist_n
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
-from tfx_bsl.coders import example_coder
 
 from tfxflow.components.npz_example_gen.mnist_npz import KEYS, SPLITS, Member, Npz, NpzError, Split
 
@@ -45,40 +43,24 @@ def check_rows(path: object, rows: Member, like: Member | None = None) -> None:
 
 
 def read_labels(npz: Npz, labels: Member, rows: Member) -> np.ndarray:
-    """The labels, read whole and checked: one integer class id or string per row of `rows`."""
+    """The labels, read whole and checked: one integer class id, string or (for a regression) finite
+    float per row of `rows`."""
     where = f"{npz.path}: {labels.key}:"
-    if len(labels.shape) != 1 or labels.dtype.kind not in "iuUS":
-        raise NpzError(f"{where} {labels.dtype} array of shape {labels.shape}; expected N integer class ids or "
-                       "N strings")
+    if len(labels.shape) != 1 or labels.dtype.kind not in "iuUSf":
+        raise NpzError(f"{where} {labels.dtype} array of shape {labels.shape}; expected N integer class ids, "
+                       "N strings or N floats")
     if labels.shape[0] != rows.shape[0]:
         raise NpzError(f"{where} {labels.shape[0]} labels for {rows.shape[0]} rows in {rows.key}; expected equal "
                        "counts")
     values = npz.read(labels)
     if values.dtype.kind in "iu" and len(values) and values.min() < 0:
         raise NpzError(f"{where} a label of {values.min()}; expected class ids 0..N-1")
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        bad = int(np.flatnonzero(~np.isfinite(values))[0])
+        raise NpzError(f"{where} label {bad} is {values[bad]}; expected finite numbers")
     return values
-
-
-def array_examples(x: np.ndarray, y: np.ndarray | None, feature: str, label: str) -> list[bytes]:
-    """Serialized tf.Examples, one per row of `x` (and label of `y`, unless None), in one vectorized call."""
-    columns = {feature: _values(np.asarray(x).reshape(len(x), -1))}
-    if y is not None:
-        columns[label] = _values(np.asarray(y).reshape(len(y), 1))
-    return example_coder.RecordBatchToExamples(pa.RecordBatch.from_arrays(list(columns.values()), list(columns)))
 
 
 def _kind(member: Member) -> str:
     return "float" if member.dtype.kind == "f" else "int"
 
-
-def _values(rows: np.ndarray) -> pa.ListArray:
-    """Each row as one list: int64 for integers and booleans, float32 for floats, bytes for strings."""
-    if rows.dtype.kind == "f":
-        flat = pa.array(np.ascontiguousarray(rows, dtype=np.float32).ravel())
-    elif rows.dtype.kind in "US":
-        flat = pa.array([str(value).encode("utf-8") if rows.dtype.kind == "U" else bytes(value)
-                         for value in rows.ravel()], pa.binary())
-    else:
-        flat = pa.array(np.ascontiguousarray(rows, dtype=np.int64).ravel())
-    offsets = pa.array(np.arange(0, len(flat) + 1, max(1, rows.shape[1]), dtype=np.int32))
-    return pa.ListArray.from_arrays(offsets, flat)

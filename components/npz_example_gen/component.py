@@ -17,7 +17,7 @@ from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from tfxflow.components.input_fingerprint.fingerprints import Parameter
+from tfxflow.components.fingerprint_parameter import Parameter
 from tfxflow.components.npz_example_gen import executor
 
 

@@ -15,7 +15,8 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils, standard_component_specs
 
-from tfxflow.components.npz_example_gen.arrays import array_examples, open_arrays
+from tfxflow.components.npz_example_gen.arrays import open_arrays
+from tfxflow.components.npz_example_gen.examples import array_examples
 from tfxflow.components.npz_example_gen.mnist_npz import Npz, Split
 from tfxflow.components.tfrecord_splits import write_splits
 

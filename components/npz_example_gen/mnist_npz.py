@@ -22,6 +22,8 @@ from typing import IO, Iterator, NamedTuple
 
 import numpy as np
 
+from tfxflow.components.errors import BadInput
+
 IMAGE = "image"
 LABEL = "label"
 SPLITS = {"train": ("x_train", "y_train"), "test": ("x_test", "y_test")}
@@ -38,7 +40,7 @@ _PIECE = 1 << 24
 _HEADER_LIMIT = 1 << 14
 
 
-class NpzError(ValueError):
+class NpzError(BadInput):
     """The file is not a usable MNIST npz; the message says where and what was expected."""
 
 
@@ -242,7 +244,7 @@ def check_label_header(path: str | Path, labels: Member, images: Member) -> None
 
 def to_serialized_examples(x: np.ndarray, y: np.ndarray | None = None) -> list[bytes]:
     """Serialized tf.Examples (`image`: 784 ints, `label`: 1 int unless y is None), in one vectorized call."""
-    from tfxflow.components.npz_example_gen.arrays import array_examples  # which imports this module
+    from tfxflow.components.npz_example_gen.examples import array_examples  # imports tfx_bsl: only when encoding
 
     return array_examples(x, y, IMAGE, LABEL)
 

@@ -15,7 +15,7 @@ from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.channel import OutputChannel
 from tfx.types.component_spec import ExecutionParameter
 
-from tfxflow.components.input_fingerprint.fingerprints import Parameter
+from tfxflow.components.fingerprint_parameter import Parameter
 
 FINGERPRINT_KEY = "fingerprint"
 

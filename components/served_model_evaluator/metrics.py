@@ -5,10 +5,13 @@ a run back (`tfxflow runs`, the summary, the report) needs neither TFMA nor Tens
     record(blessing, outcome)                        # as custom properties of the ModelBlessing
     outcome = recorded(blessing_mlmd_artifact)       # reading back: the same dict, from MLMD alone
 
-`accuracy` and `examples` are overall, `confusion_matrix` holds `[actual id, predicted id, examples]`
-for every pair seen (the likeliest class is the prediction), `per_class_accuracy` maps each class id
-(a string) to its accuracy (accuracy_by_class_id of that matrix), `failed_thresholds` has one line per
-threshold the candidate missed.
+`task` is the pipeline's; `metrics` holds every metric computed for the candidate on the overall
+slice by TFMA's name (metric_names.py), `examples` their count; for a classification, `accuracy`
+repeats metrics["accuracy"], `confusion_matrix` holds `[actual id, predicted id, examples]` for every
+pair seen (the likeliest class is the prediction), `per_class_accuracy` maps each class id (a string)
+to its accuracy (accuracy_by_class_id of that matrix), and for a binary one `roc` holds [false positive
+rate, true positive rate] points of the positive class, by rising threshold; `failed_thresholds` has
+one line per bound the candidate missed.
 """
 from __future__ import annotations
 
@@ -21,25 +24,33 @@ OUTCOME_KEY = "tfxflow_outcome"  # the blessing's custom property holding the ou
 
 
 def evaluation_outcome(evaluation_uri: str) -> dict[str, Any]:
-    """The candidate model's accuracy, example count, confusion matrix and accuracy per class id (from
-    that matrix) on the eval split, and the thresholds it missed, read from TFMA's output."""
+    """The candidate model's metrics on the eval split (see the module's docstring; a regression is told
+    by its mean squared error), and the bounds it missed, read from TFMA's output."""
     import tensorflow_model_analysis as tfma
 
-    outcome: dict[str, Any] = {"accuracy": None, "examples": 0}
+    metrics: dict[str, float] = {}
     for metrics_for_slice in tfma.load_metrics(evaluation_uri):
         if metrics_for_slice.slice_key.single_slice_keys:
             continue  # only the overall slice is read (older runs also hold one per class)
-        values = {
-            item.key.name: round(item.value.double_value.value, 6)
-            for item in metrics_for_slice.metric_keys_and_values
-            if not item.key.is_diff and item.key.model_name in ("", "candidate")
-        }
-        outcome["accuracy"] = values.get("sparse_categorical_accuracy")
-        outcome["examples"] = int(values.get("example_count", 0))
-    outcome["confusion_matrix"] = _confusion_matrix(tfma.load_plots(evaluation_uri))
-    outcome["per_class_accuracy"] = accuracy_by_class_id(outcome["confusion_matrix"])
-    outcome["failed_thresholds"] = _failed_thresholds(tfma.load_validation_result(evaluation_uri))
-    return outcome
+        for item in metrics_for_slice.metric_keys_and_values:
+            if not item.key.is_diff and item.key.model_name in ("", "candidate"):
+                metrics[item.key.name] = round(item.value.double_value.value, 6)
+    examples = int(metrics.pop("example_count", 0))
+    task = "regression" if "mean_squared_error" in metrics else "classification"
+    plots = list(tfma.load_plots(evaluation_uri))
+    matrix = _confusion_matrix(plots)
+    return {"task": task, "metrics": metrics, "examples": examples, "accuracy": metrics.get("accuracy"),
+            "confusion_matrix": matrix, "per_class_accuracy": accuracy_by_class_id(matrix), "roc": _roc(plots),
+            "failed_thresholds": _failed_thresholds(tfma.load_validation_result(evaluation_uri))}
+
+
+def task_metrics(outcome: dict[str, Any]) -> tuple[str, dict[str, float]]:
+    """The outcome's task and metrics by TFMA's names, also for an outcome recorded before tasks (a
+    classification whose only metric was accuracy)."""
+    if "metrics" in outcome:
+        return outcome["task"], outcome["metrics"]
+    accuracy = outcome.get("accuracy")
+    return "classification", {} if accuracy is None else {"accuracy": accuracy}
 
 
 def record(blessing: Any, outcome: dict[str, Any]) -> None:
@@ -81,6 +92,22 @@ def accuracy_by_class_id(confusion_matrix: list[list[int]]) -> dict[str, float]:
             if examples[class_id]}
 
 
+def _roc(plots: Any) -> list[list[float]]:
+    """[false positive rate, true positive rate] at each threshold of the binary confusion matrix plot
+    (ConfusionMatrixPlot of the positive class; none when it was not computed)."""
+    for plots_for_slice in plots:
+        if plots_for_slice.slice_key.single_slice_keys:
+            continue
+        for item in plots_for_slice.plot_keys_and_values:
+            matrices = item.value.confusion_matrix_at_thresholds.matrices
+            if item.key.model_name in ("", "candidate") and matrices:
+                points = [[round(m.false_positives / max(m.false_positives + m.true_negatives, 1), 6),
+                           round(m.true_positives / max(m.true_positives + m.false_negatives, 1), 6)]
+                          for m in matrices]
+                return [point for i, point in enumerate(points) if i == 0 or point != points[i - 1]]
+    return []
+
+
 def _confusion_matrix(plots: Any) -> list[list[int]]:
     """The overall slice's MultiClassConfusionMatrixPlot at threshold 0 (none when it was not computed)."""
     for plots_for_slice in plots:
@@ -101,9 +128,15 @@ def _failed_thresholds(result: Any) -> list[str]:
             name, value = failure.metric_key.name, failure.metric_value.double_value.value
             threshold = failure.metric_threshold
             if failure.metric_key.is_diff:
-                allowed = threshold.change_threshold.absolute.value
-                reasons.append(f"{name} changed by {value:+.4f} against the served model; allowed: {allowed:+.4f}")
+                change = threshold.change_threshold
+                relative = change.HasField("relative")
+                allowed = (change.relative if relative else change.absolute).value
+                how = f"{allowed:+.2%} of the served model's value" if relative else f"{allowed:+.4g}"
+                reasons.append(f"{name} changed by {value:+.4g} against the served model; allowed: {how}")
+                continue
+            bounds = threshold.value_threshold
+            if bounds.HasField("lower_bound") and value < bounds.lower_bound.value:
+                reasons.append(f"{name} {value:.4g} is below the minimum {bounds.lower_bound.value:.4g}")
             else:
-                bound = threshold.value_threshold.lower_bound.value
-                reasons.append(f"{name} {value:.4f} is below the minimum {bound:.4f}")
+                reasons.append(f"{name} {value:.4g} is above the maximum {bounds.upper_bound.value:.4g}")
     return reasons

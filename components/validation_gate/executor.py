@@ -10,10 +10,11 @@ from tfx.components.example_validator import executor as example_validator
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils
 
+from tfxflow.components.errors import TfxflowError
 from tfxflow.components.validation_gate.anomalies import describe_errors
 
 
-class DataAnomaliesError(RuntimeError):
+class DataAnomaliesError(TfxflowError, RuntimeError):
     """The examples do not match the schema; the message has one line per anomaly."""
 
 

@@ -14,7 +14,7 @@ from tfxflow.pipelines.spec import MAX_SEED, IngestSettings, Int
 if TYPE_CHECKING:
     from tfx.dsl.components.base.base_component import BaseComponent
 
-    from tfxflow.components.input_fingerprint.fingerprints import Parameter
+    from tfxflow.components.fingerprint_parameter import Parameter
 
 # (examples + eval_examples) x length values are written as float32 TFRecords: 10**10 is 40 GB.
 # BakerExampleGen generates and writes 1000-example shards one at a time, and the Trainer streams
@@ -38,6 +38,8 @@ class BakerIngest(IngestSettings):
     MODEL_PACKAGE = "tfxflow.components.baker_model"
     NORMALIZATION = "z_score"
     SCHEMA = "baker"
+    LABEL = "label"  # the generator's
+    TASKS = ("classification",)
 
     @model_validator(mode="after")
     def _fits_in_memory(self) -> BakerIngest:
@@ -49,14 +51,14 @@ class BakerIngest(IngestSettings):
             )
         return self
 
-    def example_gen(self, data_uri: str, fingerprint: Parameter) -> BaseComponent:
+    def example_gen(self, data_uri: str, fingerprint: Parameter, label: str) -> BaseComponent:
         from tfxflow.components.baker_example_gen.component import BakerExampleGen
 
         return BakerExampleGen(
             train_examples=self.examples, eval_examples=self.eval_examples, length=self.length, seed=self.seed
         )
 
-    def training_examples(self) -> tuple[list[bytes], str]:
+    def training_examples(self, label: str) -> tuple[list[bytes], str]:
         from tfxflow.components.baker_example_gen.examples import generate_split
 
         examples = generate_split("train", self.examples, self.seed, self.length)
@@ -65,10 +67,10 @@ class BakerIngest(IngestSettings):
     def _described(self) -> str:
         return f"the baker generator (seed {self.seed}, {self.examples} sequences)"
 
-    def new_examples(self, data: Optional[str | Path]) -> tuple[list[bytes], str]:
+    def new_examples(self, data: Optional[str | Path], label: str) -> tuple[list[bytes], str]:
         """The generator's training split, or TFRecord files of baker tf.Examples under `data`."""
         from tfxflow.pipelines.drift import read_tfrecords
 
         if data is not None:
             return read_tfrecords(data, "baker tf.Examples"), str(data)
-        return self.training_examples()
+        return self.training_examples(label)

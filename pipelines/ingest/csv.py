@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING, Literal, Optional
 from tfxflow.pipelines.ingest.files import FileIngest
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from tfx.dsl.components.base.base_component import BaseComponent
+
+    from tfxflow.pipelines.model_inputs import Examples, Layout
 
 
 class CsvIngest(FileIngest):
@@ -27,15 +31,32 @@ class CsvIngest(FileIngest):
 
         return CsvExampleGen
 
-    def training_examples(self) -> tuple[list[bytes], str]:
+    def training_examples(self, label: str) -> tuple[list[bytes], str]:
         """Every row of the data (train and eval alike, when eval is hashed out of the same files)."""
         from tfxflow.components.file_example_gen.csv_rows import csv_examples
 
         return csv_examples(self.files()), f"the rows of {self.data_uri()}"
 
-    def new_examples(self, data: Optional[str | Path]) -> tuple[list[bytes], str]:
+    def new_examples(self, data: Optional[str | Path], label: str) -> tuple[list[bytes], str]:
         """Rows of CSV files like the pipeline's (`data`: a file, directory or glob; default: its own)."""
         from tfxflow.components.file_example_gen.csv_rows import csv_examples
 
         where = str(data) if data is not None else self.data_uri()
         return csv_examples(self.files(where)), where
+
+    @classmethod
+    def prediction_examples(cls, path: Path, layout: Layout) -> Iterator[Examples]:
+        """A .csv file's rows, typed by the model's schema; other inputs as TFRecords."""
+        from tfxflow.pipelines.model_inputs import read_csv
+
+        return read_csv(layout, path) if path.suffix.lower() == ".csv" else super().prediction_examples(path, layout)
+
+    @classmethod
+    def check_prediction_input(cls, path: Path, layout: Layout) -> None:
+        """A .csv file's header row names the model's features (one at least)."""
+        from tfxflow.pipelines.model_inputs import check_csv
+
+        if path.suffix.lower() == ".csv":
+            check_csv(layout, path)
+        else:
+            super().check_prediction_input(path, layout)

@@ -21,7 +21,7 @@ from tfxflow.pipelines.spec import IngestSettings, location_text
 if TYPE_CHECKING:
     from tfx.dsl.components.base.base_component import BaseComponent
 
-    from tfxflow.components.input_fingerprint.fingerprints import Parameter
+    from tfxflow.components.fingerprint_parameter import Parameter
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _WILDCARD = re.compile(r"[*?\[]")
@@ -70,7 +70,7 @@ class FileIngest(IngestSettings):
     def data_uri(self) -> str:
         return location_text(self.path)
 
-    def example_gen(self, data_uri: str, fingerprint: Parameter) -> BaseComponent:
+    def example_gen(self, data_uri: str, fingerprint: Parameter, label: str) -> BaseComponent:
         from tfx.proto import example_gen_pb2
 
         input_base, patterns = self.sources(data_uri)

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Optional
 from tfxflow.pipelines.spec import IngestSettings, Location, location_text
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from tfx.dsl.components.base.base_component import BaseComponent
 
-    from tfxflow.components.input_fingerprint.fingerprints import Parameter
+    from tfxflow.components.fingerprint_parameter import Parameter
     from tfxflow.components.npz_example_gen.mnist_npz import Member
+    from tfxflow.pipelines.model_inputs import Examples, Layout
 
-# Arrays an npz of new data may hold rows under without labels (`tfxflow drift`, `predict`), by preference.
-ROW_KEYS = ("x_test", "x", "images", "x_train")
 
 
 class NpzIngest(IngestSettings):
@@ -43,10 +44,10 @@ class NpzIngest(IngestSettings):
         with Npz(data_uri) as npz:
             open_arrays(npz)
 
-    def example_gen(self, data_uri: str, fingerprint: Parameter) -> BaseComponent:
+    def example_gen(self, data_uri: str, fingerprint: Parameter, label: str) -> BaseComponent:
         from tfxflow.components.npz_example_gen.component import NpzExampleGen
 
-        return NpzExampleGen(path=data_uri, fingerprint=fingerprint, feature=self.FEATURE, label=self.label_key)
+        return NpzExampleGen(path=data_uri, fingerprint=fingerprint, feature=self.FEATURE, label=label)
 
     def feature_shapes(self) -> dict[str, tuple[int, ...]]:
         """The shape of one row of x (from the header): what `schema infer` writes as the feature's shape."""
@@ -55,12 +56,12 @@ class NpzIngest(IngestSettings):
         with Npz(self.data_uri()) as npz:
             return {self.FEATURE: tuple(npz.member("x_train").shape[1:])}
 
-    def training_examples(self) -> tuple[list[bytes], str]:
+    def training_examples(self, label: str) -> tuple[list[bytes], str]:
         """x_train and y_train, checked as NpzExampleGen checks them."""
         data = self.data_uri()
-        return self._examples(data, ["train"]), f"x_train of {data}"
+        return self._examples(data, ["train"], label), f"x_train of {data}"
 
-    def new_examples(self, data: Optional[str | Path]) -> tuple[list[bytes], str]:
+    def new_examples(self, data: Optional[str | Path], label: str) -> tuple[list[bytes], str]:
         """The (x, y) splits of an npz like the pipeline's, whichever it holds, or rows alone (no labels)
         under x_test, x, images or x_train."""
         from tfxflow.pipelines.drift import DriftInputError
@@ -68,7 +69,33 @@ class NpzIngest(IngestSettings):
         if data is None:
             raise DriftInputError(
                 f"--data: required for an {self.DESCRIBED} pipeline: an .npz like the pipeline's input")
-        return self._examples(str(data), ["train", "test"]), str(data)
+        return self._examples(str(data), ["train", "test"], label), str(data)
+
+    @classmethod
+    def prediction_examples(cls, path: Path, layout: Layout) -> Iterator[Examples]:
+        """An .npz's rows (under x_test, x, images or x_train) as the model's one feature, an image file as
+        its image feature; other inputs as TFRecords."""
+        from tfxflow.pipelines.model_inputs import IMAGE_SUFFIXES, read_image, read_npz_rows
+
+        suffix = path.suffix.lower()
+        if suffix == ".npz":
+            return read_npz_rows(layout, path)
+        if suffix in IMAGE_SUFFIXES:
+            return read_image(layout, path)
+        return super().prediction_examples(path, layout)
+
+    @classmethod
+    def check_prediction_input(cls, path: Path, layout: Layout) -> None:
+        """An .npz's zip entries and row header, an image file's size, against the model's feature."""
+        from tfxflow.pipelines.model_inputs import IMAGE_SUFFIXES, check_image, check_npz_rows
+
+        suffix = path.suffix.lower()
+        if suffix == ".npz":
+            check_npz_rows(layout, path)
+        elif suffix in IMAGE_SUFFIXES:
+            check_image(layout, path)
+        else:
+            super().check_prediction_input(path, layout)
 
     def check_rows(self, path: str, rows: Member) -> None:
         """Raises NpzError unless the array's header says rows this kind reads (any numeric ones)."""
@@ -76,11 +103,13 @@ class NpzIngest(IngestSettings):
 
         check_rows(path, rows)
 
-    def _examples(self, path: str, splits: list[str]) -> list[bytes]:
+    def _examples(self, path: str, splits: list[str], label: str) -> list[bytes]:
         import numpy as np
 
-        from tfxflow.components.npz_example_gen.arrays import array_examples, read_labels
+        from tfxflow.components.npz_example_gen.arrays import read_labels
+        from tfxflow.components.npz_example_gen.examples import array_examples
         from tfxflow.components.npz_example_gen.mnist_npz import SPLITS, Npz, NpzError
+        from tfxflow.pipelines.model_inputs import ROW_KEYS
 
         with Npz(path) as npz:
             pairs = [SPLITS[split] for split in splits if set(SPLITS[split]) <= set(npz.keys)]
@@ -91,11 +120,11 @@ class NpzIngest(IngestSettings):
                     raise NpzError(f"{path}: no {expected}; found {', '.join(npz.keys) or 'no arrays'}")
                 rows = npz.member(key)
                 self.check_rows(path, rows)
-                return array_examples(npz.read(rows), None, self.FEATURE, self.label_key)
+                return array_examples(npz.read(rows), None, self.FEATURE, label)
             records = []
             for x_key, y_key in pairs:
                 rows = npz.member(x_key)
                 self.check_rows(path, rows)
                 labels = read_labels(npz, npz.member(y_key), rows)
-                records += array_examples(np.asarray(npz.read(rows)), labels, self.FEATURE, self.label_key)
+                records += array_examples(np.asarray(npz.read(rows)), labels, self.FEATURE, label)
         return records

@@ -26,7 +26,7 @@ class TFRecordIngest(FileIngest):
 
         return ImportExampleGen
 
-    def training_examples(self) -> tuple[list[bytes], str]:
+    def training_examples(self, label: str) -> tuple[list[bytes], str]:
         """Every record of the training files (all files when eval is hashed out of the same ones)."""
         from tfxflow.pipelines.drift import read_records
 
@@ -34,7 +34,7 @@ class TFRecordIngest(FileIngest):
         train = self.files() if "train" not in patterns else self.files(f"{base}/train/")
         return read_records(train, self.data_uri()), f"the records of {self.data_uri()}"
 
-    def new_examples(self, data: Optional[str | Path]) -> tuple[list[bytes], str]:
+    def new_examples(self, data: Optional[str | Path], label: str) -> tuple[list[bytes], str]:
         """Records of TFRecord files (`data`: a file, directory or glob; default: the pipeline's own)."""
         from tfxflow.pipelines.drift import read_records
 

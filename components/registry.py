@@ -6,7 +6,8 @@
 
 Built-ins register exactly as a user's package can: as entry points of the registry's group in
 their distribution's metadata (see setup.py). Nothing is imported until a name is loaded, so
-reading a pipeline file imports only the kind it names.
+reading a pipeline file imports only the kind it names. It sits with the components because the
+Trainer's run_fn (keras_training.py) loads `trainer.model` from MODELS, as the spec checks it.
 """
 from __future__ import annotations
 
@@ -45,5 +46,5 @@ class Registry:
 
 
 # Model functions `(feature_shapes, num_classes) -> tf.keras.Model` that `trainer.model` names for the
-# kinds whose features come from the schema (csv, tfrecord, npz); the ingest kinds are in spec.py.
+# kinds whose features come from the schema (csv, tfrecord, npz); the ingest kinds are in pipelines/spec.py.
 MODELS = Registry("model", "tfxflow.models")
