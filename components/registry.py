@@ -2,7 +2,7 @@
 
     INGEST_KINDS.load("baker")                    # a built-in, registered as an entry point
     INGEST_KINDS.load("my_data.kinds:Parquet")    # a user's class, importable from the working directory
-    MODELS.load("cnn")                            # a model function (feature_shapes, num_classes) -> Model
+    MODELS.load("cnn")                            # a model function (feature_shapes, outputs) -> Model
 
 Built-ins register exactly as a user's package can: as entry points of the registry's group in
 their distribution's metadata (see setup.py). Nothing is imported until a name is loaded, so
@@ -45,6 +45,6 @@ class Registry:
         return import_object(self.path_of(name))
 
 
-# Model functions `(feature_shapes, num_classes) -> tf.keras.Model` that `trainer.model` names for the
+# Model functions `(feature_shapes, outputs) -> tf.keras.Model` that `trainer.model` names for the
 # kinds whose features come from the schema (csv, tfrecord, npz); the ingest kinds are in pipelines/spec.py.
 MODELS = Registry("model", "tfxflow.models")

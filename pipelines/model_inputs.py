@@ -276,10 +276,7 @@ def _tfrecord_files(path: Path) -> list[Path]:
 
 def _masked_crc32c(data: bytes) -> int:
     """The checksum TFRecords give a record's length: CRC-32C, masked (tensorflow/tsl/lib/hash/crc32c.h)."""
-    crc = 0xFFFFFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    crc ^= 0xFFFFFFFF
+    import google_crc32c
+
+    crc = google_crc32c.value(data)
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF

@@ -390,7 +390,7 @@ class TrainerSettings(Section):
     """The Keras model and how long and how it trains."""
 
     model: str = Field("mlp", description="a model the ingest kind offers, or package.module:function "
-                       "(feature_shapes, num_classes) -> tf.keras.Model importable from the working directory")
+                       "(feature_shapes, outputs) -> tf.keras.Model importable from the working directory")
     epochs: Int = Field(10, ge=1, le=10_000)
     # A batch larger than the training split is one short batch per epoch (tf.data keeps the remainder).
     batch_size: Int = Field(32, ge=1, le=1_000_000)
@@ -407,7 +407,7 @@ class TrainerSettings(Section):
 
 class EvaluatorSettings(Section):
     """When the Evaluator (TFMA) blesses a model: every bound in `thresholds` and, once a model is served,
-    every bound in `change`, on metrics the task computes (metric_names.METRICS). Defaults: classification
+    every bound in `change`, on metrics the task computes (metric_names.metric_names). Defaults: classification
     {accuracy: {lower: 0.5}} and {accuracy: {max_decrease: 0.01}}; regression no value bound (declare one)
     and {mean_squared_error: {max_increase: 0.01, relative: true}}, at most 1% worse than the served model."""
 
@@ -617,7 +617,7 @@ class PipelineSpec(Section):
         elif model not in (kind.MODELS or MODELS.names()):
             raise ValueError(
                 f"trainer.model: {model!r} is not a {self.ingest.kind} model; expected one of "
-                f"{', '.join(kind.MODELS or MODELS.names())}, or package.module:function(feature_shapes, num_classes) "
+                f"{', '.join(kind.MODELS or MODELS.names())}, or package.module:function(feature_shapes, outputs) "
                 "-> tf.keras.Model"
             )
         ids = [component.id for component in self.components]

@@ -228,3 +228,21 @@ def test_s3_and_minio_locations_need_the_endpoint_said(write_spec, tmp_path):
     assert compiled_documents(write_spec, tmp_path, "ingest.path=s3://acme/mnist.npz",
                               "pusher.serving_dir=minio://mlpipeline/models",
                               "kubeflow.object_store.endpoint=http://store:9000")[1]["platforms"]
+
+
+def test_the_sine_regression_compiles_with_its_bounds_in_the_evaluators_config(tmp_path):
+    import yaml
+
+    from conftest import REPO
+
+    output = tmp_path / "sine.yaml"
+    code, _, err = compile_spec(REPO / "pipelines" / "sine.yaml", output, *KUBEFLOW, "pusher.serving_dir=gs://acme/s")
+    assert code == 0, err
+    tasks = next(yaml.safe_load_all(output.read_text()))["root"]["dag"]["tasks"]
+    config = json.loads(tasks["Evaluator"]["inputs"]["parameters"]["eval_config"]["runtimeValue"]["constant"])
+    assert config["model_specs"][0]["prediction_key"] == "value"
+    [mse] = [m for m in config["metrics_specs"][0]["metrics"] if m["class_name"] == "MeanSquaredError"]
+    assert mse["per_slice_thresholds"][0]["threshold"] == {
+        "value_threshold": {"upper_bound": 0.001},
+        "change_threshold": {"absolute": 0.0005, "direction": "LOWER_IS_BETTER"}}
+    assert "SineExampleGen" in tasks

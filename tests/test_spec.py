@@ -83,7 +83,7 @@ def test_missing_name_and_ingest_are_reported(write_spec):
 def test_model_must_be_one_the_ingest_kind_offers(write_spec):
     [line] = problems(write_spec(MINIMAL + "trainer:\n  model: resnet\n"))
     assert line.endswith("trainer.model: 'resnet' is not a baker model; expected one of mlp, conv, or "
-                         "package.module:function(feature_shapes, num_classes) -> tf.keras.Model")
+                         "package.module:function(feature_shapes, outputs) -> tf.keras.Model")
     assert ":5:" in line
 
 
@@ -146,7 +146,7 @@ def test_mnist_errors_name_keys_inside_the_ingest_kind(write_spec):
     ]
     [line] = problems(write_spec("name: mnist\ningest: {kind: mnist}\ntrainer:\n  model: conv\n"))
     assert line.endswith(":4: trainer.model: 'conv' is not a mnist model; expected one of mlp, cnn, or "
-                         "package.module:function(feature_shapes, num_classes) -> tf.keras.Model")
+                         "package.module:function(feature_shapes, outputs) -> tf.keras.Model")
 
 
 def test_missing_ingest_kind_points_at_the_kind_key(write_spec):

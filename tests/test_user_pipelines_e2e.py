@@ -1,5 +1,6 @@
 """Users' own pipelines, declared in YAML in projects of their own (tests/user_project.py builds them):
-(a) a CSV of string and numeric columns with missing values and a string label, and (b) an npz of
+(a) a CSV of string and numeric columns with missing values and a string label of two classes (a
+binary classification, blessed on its AUC too), and (b) an npz of
 32x32 RGB images in 4 classes with the user's CNN. Each starts from `tfxflow schema infer`, runs end
 to end, reruns from cache, reruns after an edit of the user's model code (only the Trainer and what
 follows it execute), predicts from its kind's own inputs and compiles for Kubeflow."""
@@ -24,7 +25,7 @@ ingest: {kind: csv, path: data/customers.csv, eval_fraction: 0.2}
 label: {key: plan}
 schema_file: schemas/churn.pbtxt
 trainer: {model: "churn_models.dense:build", epochs: 20}
-evaluator: {min_accuracy: 0.8, max_accuracy_drop: 0.1}
+evaluator: {min_accuracy: 0.8, max_accuracy_drop: 0.1, thresholds: {auc: {lower: 0.9}}}
 """
 SHAPES = """\
 name: shapes
@@ -94,7 +95,7 @@ def test_the_inferred_csv_schema_names_the_classes_and_the_columns_that_may_be_m
     code, stdout, stderr = churn.inferred
     assert code == 0 and "5 features (age, income, plan, region, tenure)" in stdout, stderr
     text = (churn.directory / "schemas" / "churn.pbtxt").read_text()
-    assert 'string_domain {\n  name: "plan"\n  value: "basic"\n  value: "plus"\n  value: "pro"\n}' in text
+    assert 'string_domain {\n  name: "plan"\n  value: "basic"\n  value: "pro"\n}' in text
     for column in ("age", "income", "region"):  # some cells are NA or empty
         assert f'name: "{column}"\n  value_count {{\n    max: 1\n  }}' in text
 
@@ -103,8 +104,9 @@ def test_a_csv_with_missing_values_and_string_labels_trains_and_pushes(churn):
     code, summary, stderr = churn.runs[0]
     assert code == 0 and summary["blessed"] is True, stderr[-3000:]
     assert [c["name"] for c in summary["components"]][0] == "CsvExampleGen"
-    assert summary["metrics"]["accuracy"] >= 0.8
-    assert list(summary["metrics"]["per_class_accuracy"]) == ["basic", "plus", "pro"]  # by name, in class order
+    assert summary["metrics"]["accuracy"] >= 0.8 and summary["metrics"]["auc"] >= 0.9
+    assert set(summary["metrics"]) >= {"accuracy", "auc", "precision", "recall"}  # binary: TFMA's names
+    assert list(summary["metrics"]["per_class_accuracy"]) == ["basic", "pro"]  # by name, in class order
     assert Path(summary["pushed_model"], "assets.extra", "input_schema.pbtxt").is_file()
 
 
@@ -112,7 +114,7 @@ def test_an_unchanged_rerun_executes_nothing_and_an_edited_model_retrains_from_t
     first, unchanged, edited = (summary for _, summary, _ in churn.runs)
     assert ran(unchanged) == set() and unchanged["status"] == "succeeded"
     assert ran(edited) == {"Trainer", "Evaluator", "Pusher"} and edited["blessed"] is True
-    assert (33, 3) in kernel_shapes(edited["pushed_model"]) and (32, 3) in kernel_shapes(first["pushed_model"])
+    assert (33, 2) in kernel_shapes(edited["pushed_model"]) and (32, 2) in kernel_shapes(first["pushed_model"])
 
 
 def test_predict_on_csv_rows_gives_class_names(churn):
@@ -209,6 +211,7 @@ def test_the_report_names_the_classes_and_shows_the_rows_it_predicted(churn):
     dom, requests = render(Path(summary["report"]))
     assert requests == []
     matrix = dom[dom.index("Confusion matrix"):]
-    assert all(f"<th>{name}</th>" in matrix for name in ("basic", "plus", "pro"))
+    assert all(f"<th>{name}</th>" in matrix for name in ("basic", "pro"))
+    assert "ROC curve" in dom  # two classes
     samples = dom[dom.index("Sample predictions"):]
     assert "<th>region</th>" in samples and samples.count("<tr>") == 1 + 16  # a header, the first 16 eval rows

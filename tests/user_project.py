@@ -69,7 +69,8 @@ def row_count(offset: int) -> str:
 
 def write_customers(path: Path, rows: int = 1500, seed: int = 0) -> Path:
     """A churn-like CSV: `age` (int, some NA), `income` (float, some empty), `region` (string, some
-    empty), `tenure` (int) and the string label `plan` (basic, plus or pro), which follows from them."""
+    empty), `tenure` (int) and the string label `plan` (basic or pro: a binary classification), which
+    follows from them."""
     import csv
 
     import numpy as np
@@ -84,11 +85,36 @@ def write_customers(path: Path, rows: int = 1500, seed: int = 0) -> Path:
             age, income = int(rng.integers(18, 80)), float(rng.normal(50, 15))
             region, tenure = regions[int(rng.integers(4))], int(rng.integers(0, 20))
             score = income / 10 + tenure / 4 + (2 if region == "north" else 0)
-            plan = "basic" if score < 7 else "plus" if score < 9 else "pro"
+            plan = "basic" if score < 8 else "pro"
             cells = [age, f"{income:.2f}", region, tenure, plan]
             for column, missing in ((0, "NA"), (1, ""), (2, "")):
                 if rng.random() < 0.05:
                     cells[column] = missing
+            writer.writerow(cells)
+    return path
+
+
+def write_prices(path: Path, rows: int = 1500, seed: int = 0) -> Path:
+    """A regression CSV: `rooms` (int), `area` (float, some empty), `district` (string, some empty) and
+    the FLOAT label `price` = 0.3 rooms + 0.015 area + the district's share + noise (about 1 to 4)."""
+    import csv
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    districts = {"north": 0.4, "south": 0.0, "east": 0.2, "west": 0.1}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["rooms", "area", "district", "price"])
+        for _ in range(rows):
+            rooms, area = int(rng.integers(1, 7)), float(np.clip(rng.normal(80, 25), 20, 200))
+            district = list(districts)[int(rng.integers(4))]
+            price = 0.3 * rooms + 0.015 * area + districts[district] + rng.normal(0, 0.05)
+            cells = [rooms, f"{area:.1f}", district, f"{price:.4f}"]
+            for column in (1, 2):
+                if rng.random() < 0.05:
+                    cells[column] = ""
             writer.writerow(cells)
     return path
 
@@ -124,6 +150,18 @@ def build(feature_shapes, num_classes):
     joined = tf.keras.layers.Concatenate()([inputs[name] for name in sorted(inputs)])
     hidden = tf.keras.layers.Dense(UNITS, activation="relu")(joined)
     return tf.keras.Model(inputs, tf.keras.layers.Dense(num_classes, activation="softmax")(hidden))
+"""
+
+# A user's regression model function for the prices CSV: one linear output (`outputs` is 1).
+PRICES_MODEL = """
+import tensorflow as tf
+
+
+def build(feature_shapes, outputs):
+    inputs = {name: tf.keras.Input(shape=shape, name=name) for name, shape in feature_shapes.items()}
+    joined = tf.keras.layers.Concatenate()([inputs[name] for name in sorted(inputs)])
+    hidden = tf.keras.layers.Dense(32, activation="relu")(joined)
+    return tf.keras.Model(inputs, tf.keras.layers.Dense(outputs)(hidden))
 """
 
 # A user's CNN for 32x32x3 images.

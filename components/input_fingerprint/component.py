@@ -1,7 +1,8 @@
 """InputFingerprint: fingerprints of the data, schema and code, and the served baselines, as values.
 
     fingerprint = InputFingerprint(ingest='{"kind": "mnist"}', data_uri="gs://acme/mnist.npz", ...)
-    NpzExampleGen(path="gs://acme/mnist.npz", fingerprint=fingerprint.outputs["data"].future()[0].value)
+    NpzExampleGen(path="gs://acme/mnist.npz", fingerprint=fingerprint.outputs["data"].future()[0].value,
+                  feature="image", label="label")
 
 Only compiled Kubeflow pipelines have this component, as their first task with caching off: its
 outputs (String artifacts, passed on as task parameters) enter KFP's cache keys of the components

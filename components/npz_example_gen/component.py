@@ -1,12 +1,13 @@
-"""NpzExampleGen: the arrays of an `.npz` (MNIST's, or any numeric x and integer or string y) as a
+"""NpzExampleGen: the arrays of an `.npz` (MNIST's, or any numeric x and integer, string or float y) as a
 standard Examples artifact.
 
-    gen = NpzExampleGen(path="gs://acme-data/mnist.npz", fingerprint=fingerprints.data)   # image, label
+    gen = NpzExampleGen(path="gs://acme-data/mnist.npz", fingerprint=fingerprints.data, feature="image",
+                        label="label")
     StatisticsGen(examples=gen.outputs["examples"])
 
 Outputs `examples` (standard_artifacts.Examples): split `train` from x_train/y_train and `eval`
 from x_test/y_test, gzipped TFRecord tf.Examples with `feature` (each x row's values in row-major
-order: MNIST's 784 ints 0-255) and `label` (see arrays.py).
+order: MNIST's 784 ints 0-255) and `label`, the name label.key gives the y values (see arrays.py).
 `fingerprint` is the file's content fingerprint (components/input_fingerprint): an execution
 parameter the executor does not read, so the cache key follows the content, not only the path.
 """
@@ -38,7 +39,7 @@ class NpzExampleGen(base_component.BaseComponent):
     SPEC_CLASS = NpzExampleGenSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-    def __init__(self, path: str, fingerprint: Parameter, feature: str = "image", label: str = "label"):
+    def __init__(self, path: str, fingerprint: Parameter, feature: str, label: str):
         super().__init__(
             spec=NpzExampleGenSpec(
                 path=path,

@@ -43,7 +43,7 @@ class Executor(base_executor.BaseExecutor):
         exec_properties: dict[str, Any],
     ) -> None:
         examples = artifact_utils.get_single_instance(output_dict[standard_component_specs.EXAMPLES_KEY])
-        names = exec_properties.get(FEATURE_KEY) or "image", exec_properties.get(LABEL_KEY) or "label"
+        names = exec_properties[FEATURE_KEY], exec_properties[LABEL_KEY]
         with Npz(exec_properties[PATH_KEY]) as npz:
             splits = open_arrays(npz)
             write_splits(examples, {split: _records(npz, splits[source], *names) for split, source in SOURCES.items()})

@@ -34,7 +34,7 @@ def evaluation_outcome(evaluation_uri: str) -> dict[str, Any]:
             continue  # only the overall slice is read (older runs also hold one per class)
         for item in metrics_for_slice.metric_keys_and_values:
             if not item.key.is_diff and item.key.model_name in ("", "candidate"):
-                metrics[item.key.name] = round(item.value.double_value.value, 6)
+                metrics[item.key.name] = float(f"{item.value.double_value.value:.6g}")  # 6 significant digits
     examples = int(metrics.pop("example_count", 0))
     task = "regression" if "mean_squared_error" in metrics else "classification"
     plots = list(tfma.load_plots(evaluation_uri))
