@@ -196,7 +196,8 @@ def eval_config(spec: PipelineSpec) -> tfma.EvalConfig:
     for name, metric in metrics.items():
         threshold = _threshold(metric, spec.evaluator.thresholds.get(name), spec.evaluator.change.get(name))
         configs[metric.binary].append(tfma.MetricConfig(
-            class_name=metric.class_name, config=json.dumps(metric.config) if metric.config else "",
+            class_name=metric.class_name, module=metric.module,
+            config=json.dumps(metric.config) if metric.config else "",
             per_slice_thresholds=[tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=threshold)]
             if threshold else []))
     if label.task == "classification":

@@ -185,7 +185,7 @@ def metric_lines(task: Optional[str], metrics: dict[str, Any]) -> list[str]:
 
     examples = f" on {metrics.get('examples', 0)} eval examples"
     if task == "regression":
-        errors = pairs(("mean_squared_error", "root_mean_squared_error", "mean_absolute_error"))
+        errors = pairs(("mean_squared_error", "root_mean_squared_error", "mean_absolute_error", "r_squared"))
         return [errors + examples] if errors else []
     lines = [pairs(("accuracy",)) + examples] if metrics.get("accuracy") is not None else []
     per_class = metrics.get("per_class_accuracy", {})

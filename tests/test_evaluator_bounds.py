@@ -1,9 +1,11 @@
 """When the Evaluator blesses (pipelines/spec.py EvaluatorSettings, build.eval_config): the bounds a pipeline
 file declares on any metric its task computes, the defaults per task, the accuracy shorthands, and one
 line at validate for a bound on a metric the task does not compute or in the direction never refused."""
+import json
+
 import pytest
 
-from conftest import problems
+from conftest import REPO, problems
 from tfxflow.pipelines.load import load_spec
 from tfxflow.pipelines.spec import Bound, ChangeBound
 
@@ -46,7 +48,8 @@ def test_the_accuracy_shorthands_join_the_declared_bounds(write):
     (BAKER + "evaluator: {thresholds: {mean_squared_error: {upper: 1}}}\n", "evaluator.thresholds.mean_squared_error: "
      "not a metric binary classification computes; expected one of accuracy, auc, precision, recall"),
     (SINE + "evaluator: {change: {accuracy: {max_decrease: 0.1}}}\n", "evaluator.change.accuracy: not a metric "
-     "regression computes; expected one of mean_squared_error, mean_absolute_error, root_mean_squared_error"),
+     "regression computes; expected one of mean_squared_error, mean_absolute_error, root_mean_squared_error, "
+     "r_squared"),
     (SINE + "evaluator: {min_accuracy: 0.9}\n", "evaluator.min_accuracy: a classification setting, and the task is "
      "regression; expected evaluator.thresholds"),
     (BAKER + "evaluator: {min_accuracy: 0.9, thresholds: {accuracy: {lower: 0.8}}}\n",
@@ -84,7 +87,9 @@ def test_bounds_become_tfmas_thresholds_in_the_direction_of_each_metric(write):
     config = eval_config(spec)
     assert config.model_specs[0].prediction_key == "value" and not config.model_specs[0].preprocessing_function_names
     metrics = {m.class_name: m for spec_ in config.metrics_specs for m in spec_.metrics}
-    assert set(metrics) == {"ExampleCount", "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError"}
+    assert set(metrics) == {"ExampleCount", "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError",
+                            "RSquared"}
+    assert metrics["RSquared"].module == "tfxflow.components.served_model_evaluator.r_squared"
     rmse = metrics["RootMeanSquaredError"].per_slice_thresholds[0].threshold
     assert (rmse.value_threshold.lower_bound.value, rmse.value_threshold.upper_bound.value) == (0, 0.05)
     mae = metrics["MeanAbsoluteError"].per_slice_thresholds[0].threshold.change_threshold
@@ -106,3 +111,20 @@ def test_a_binary_classifiers_auc_precision_and_recall_are_of_class_id_1(write):
     accuracy = [m for m in overall.metrics if m.class_name == "SparseCategoricalAccuracy"][0]
     change = accuracy.per_slice_thresholds[0].threshold.change_threshold
     assert change.direction == tfma.MetricDirection.HIGHER_IS_BETTER and change.absolute.value == -0.01
+
+
+def test_the_mnist_preset_honours_another_label_key_in_its_example_gen_and_transform(write, tmp_path):
+    from tfxflow.pipelines.build import fingerprint_settings, local_pipeline
+    from tfxflow.components.input_fingerprint.fingerprints import fingerprint_inputs
+
+    schema = (REPO / "schemas" / "mnist" / "schema.pbtxt").read_text().replace('name: "label"', 'name: "digit"')
+    (tmp_path / "digits.pbtxt").write_text(schema)
+    (tmp_path / "digits.npz").write_bytes(b"")
+    spec = load_spec(write(f"name: digits\ningest: {{kind: mnist, path: {tmp_path / 'digits.npz'}}}\n"
+                           f"label: {{key: digit}}\nschema_file: {tmp_path / 'digits.pbtxt'}\n"))
+    assert spec.target().key == "digit" and spec.target().classes == tuple("0123456789")
+    settings = {key: value for key, value in fingerprint_settings(spec).items() if key != "data_uri"}
+    pipeline = local_pipeline(spec, fingerprint_inputs(data_uri="", **settings))
+    nodes = {node.id: node for node in pipeline.components}
+    assert nodes["NpzExampleGen"].exec_properties["label"] == "digit"
+    assert json.loads(nodes["Transform"].exec_properties["custom_config"])["label"]["key"] == "digit"

@@ -1,7 +1,8 @@
 """Scheduled retraining on Kubeflow Pipelines where a default install keeps everything, its own S3
 store (`minio://`), end to end: the compiled MNIST pipeline run three times by KFP's driver,
-launcher and cache as tests/kfp_local_executor.py emulates them, at 2.17.0 and at 2.5.0, against a
-real S3 API server (tests/s3_server.py) holding the pipeline root, the data and the serving directory.
+launcher and cache as tests/kfp_local_executor.py emulates them, at 2.17.0 (and its first two runs at
+2.5.0), against a real S3 API server (tests/s3_server.py) holding the pipeline root, the data and the
+serving directory.
 
 As a recurring run would: run 1 trains and pushes; run 2 on unchanged data (the same arrays
 uploaded again) executes nothing but the fingerprint and pushes nothing; run 3 with new data at
@@ -53,7 +54,10 @@ def scheduled(request, s3, tmp_path_factory):
     backend = KfpBackend(REPO, pod_env, S3Bucket(s3.endpoint, s3.access_key, s3.secret_key, bucket), profile,
                          secrets={SECRET: {"accesskey": s3.access_key, "secretkey": s3.secret_key}})
     runs, served = [], []
-    for images in [MNIST_TRAIN_IMAGES[0], MNIST_TRAIN_IMAGES[0], MNIST_TRAIN_IMAGES[1]]:
+    # The older release runs the first two: what differs between the releases (the launcher's paths, the
+    # output names in the cache key) shows in a first run and a cached one; run 3 would retrain again.
+    images_of_runs = [MNIST_TRAIN_IMAGES[0], MNIST_TRAIN_IMAGES[0], MNIST_TRAIN_IMAGES[1]]
+    for images in images_of_runs if profile is KFP_2_17 else images_of_runs[:2]:
         # run 2: the same arrays exported again; run 3: new data at the same key
         write_mnist(work / "mnist.npz", images)
         s3.client().upload_file(str(work / "mnist.npz"), bucket, DATA)
@@ -119,7 +123,9 @@ def test_unchanged_data_executes_only_the_fingerprint_and_pushes_nothing(schedul
 
 def test_new_data_at_the_same_key_retrains_compares_with_the_served_model_and_pushes(scheduled, s3,
                                                                                       mnist_retraining):
-    _, bucket, runs, served = scheduled
+    profile, bucket, runs, served = scheduled
+    if len(runs) < 3:
+        pytest.skip(f"KFP {profile.version} runs the first two runs only (see `scheduled`)")
     assert {task for task, state in states(runs[2]).items() if state == "CACHED"} == {"ImportSchemaGen"}
     first = metadata(runs[0], "Pusher", "pushed_model")["pushed_destination"]
     baseline = runs[2]["InputFingerprint"].parameters
@@ -136,7 +142,7 @@ def test_new_data_at_the_same_key_retrains_compares_with_the_served_model_and_pu
 def test_each_pushed_model_predicts_as_the_local_schedules(scheduled, s3, mnist_retraining, tmp_path):
     _, bucket, runs, _ = scheduled
     images = mnist_retraining.arrays["x_test"][:200]
-    for number in (0, 2):
+    for number in range(0, len(runs), 2):  # runs 1 and 3 pushed
         version = metadata(runs[number], "Pusher", "pushed_model")["pushed_version"]
         local = tmp_path / str(number)
         for key in s3.keys(bucket, f"{SERVING}/{version}/"):

@@ -68,7 +68,8 @@ def test_streaming_half_a_gigabyte_of_images_keeps_memory_flat(tmp_path):
 def generate(tmp_path, path):
     examples = standard_artifacts.Examples()
     examples.uri = str(tmp_path / "examples")
-    executor.Executor().Do({}, {"examples": [examples]}, {executor.PATH_KEY: str(path), executor.FINGERPRINT_KEY: ""})
+    executor.Executor().Do({}, {"examples": [examples]}, {executor.PATH_KEY: str(path), executor.FINGERPRINT_KEY: "",
+                                                           executor.FEATURE_KEY: "image", executor.LABEL_KEY: "label"})
     return examples
 
 

@@ -4,8 +4,9 @@ when a pipeline file declares none. Plain Python: the spec checks `evaluator.thr
     metric_names(Label("y", "regression"))         # {"mean_squared_error": Metric(...), ...}
     default_bounds(Label("y", "regression"))       # ({}, {"mean_squared_error": 1% worse at most})
 
-Binary classification adds AUC, precision and recall of the positive class, class id 1 (the second
-of the schema's classes), each at TFMA's threshold of 0.5 where one applies.
+A regression's R² is tfxflow's own TFMA metric (r_squared.py). Binary classification adds AUC,
+precision and recall of the positive class, class id 1 (the second of the schema's classes), each at
+TFMA's threshold of 0.5 where one applies.
 """
 from __future__ import annotations
 
@@ -20,13 +21,14 @@ POSITIVE_CLASS = 1  # binary metrics are of class id 1
 
 @dataclass(frozen=True)
 class Metric:
-    """A TFMA MetricConfig: its `class_name` and constructor `config`; which way is better; whether it is
-    computed on the positive class of a binary classifier."""
+    """A TFMA MetricConfig: its `class_name` (in `module`, if not TFMA's or Keras') and constructor `config`;
+    which way is better; whether it is computed on the positive class of a binary classifier."""
 
     class_name: str
     higher_is_better: bool
     config: dict[str, Any] = field(default_factory=dict)
     binary: bool = False
+    module: str = ""
 
 
 _CLASSIFICATION = {"accuracy": Metric("SparseCategoricalAccuracy", True, {"name": "accuracy"})}
@@ -35,7 +37,8 @@ _BINARY = {"auc": Metric("AUC", True, {"name": "auc"}, binary=True),
            "recall": Metric("Recall", True, {"name": "recall"}, binary=True)}
 _REGRESSION = {"mean_squared_error": Metric("MeanSquaredError", False),
                "mean_absolute_error": Metric("MeanAbsoluteError", False),
-               "root_mean_squared_error": Metric("RootMeanSquaredError", False)}
+               "root_mean_squared_error": Metric("RootMeanSquaredError", False),
+               "r_squared": Metric("RSquared", True, module="tfxflow.components.served_model_evaluator.r_squared")}
 
 
 def metric_names(label: Label) -> dict[str, Metric]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Optional
 
 OUTCOME_KEY = "tfxflow_outcome"  # the blessing's custom property holding the outcome as JSON
@@ -92,33 +92,34 @@ def accuracy_by_class_id(confusion_matrix: list[list[int]]) -> dict[str, float]:
             if examples[class_id]}
 
 
-def _roc(plots: Any) -> list[list[float]]:
+def _roc(plots: list[Any]) -> list[list[float]]:
     """[false positive rate, true positive rate] at each threshold of the binary confusion matrix plot
-    (ConfusionMatrixPlot of the positive class; none when it was not computed)."""
-    for plots_for_slice in plots:
-        if plots_for_slice.slice_key.single_slice_keys:
-            continue
-        for item in plots_for_slice.plot_keys_and_values:
-            matrices = item.value.confusion_matrix_at_thresholds.matrices
-            if item.key.model_name in ("", "candidate") and matrices:
-                points = [[round(m.false_positives / max(m.false_positives + m.true_negatives, 1), 6),
-                           round(m.true_positives / max(m.true_positives + m.false_negatives, 1), 6)]
-                          for m in matrices]
-                return [point for i, point in enumerate(points) if i == 0 or point != points[i - 1]]
+    (ConfusionMatrixPlot of the positive class; none when it was not computed), repeated points left out."""
+    for value in _candidate_plots(plots):
+        matrices = value.confusion_matrix_at_thresholds.matrices
+        if matrices:
+            points = [[round(m.false_positives / max(m.false_positives + m.true_negatives, 1), 6),
+                       round(m.true_positives / max(m.true_positives + m.false_negatives, 1), 6)] for m in matrices]
+            return [point for i, point in enumerate(points) if i == 0 or point != points[i - 1]]
     return []
 
 
-def _confusion_matrix(plots: Any) -> list[list[int]]:
+def _confusion_matrix(plots: list[Any]) -> list[list[int]]:
     """The overall slice's MultiClassConfusionMatrixPlot at threshold 0 (none when it was not computed)."""
-    for plots_for_slice in plots:
-        if plots_for_slice.slice_key.single_slice_keys:
-            continue
-        for item in plots_for_slice.plot_keys_and_values:
-            matrices = item.value.multi_class_confusion_matrix_at_thresholds.matrices
-            if item.key.model_name in ("", "candidate") and matrices:
-                return sorted([entry.actual_class_id, entry.predicted_class_id, round(entry.num_weighted_examples)]
-                              for entry in matrices[0].entries)
+    for value in _candidate_plots(plots):
+        matrices = value.multi_class_confusion_matrix_at_thresholds.matrices
+        if matrices:
+            return sorted([entry.actual_class_id, entry.predicted_class_id, round(entry.num_weighted_examples)]
+                          for entry in matrices[0].entries)
     return []
+
+
+def _candidate_plots(plots: list[Any]) -> Iterator[Any]:
+    """The candidate model's plot values on the overall slice (TFMA's PlotsForSlice protos)."""
+    for plots_for_slice in plots:
+        if not plots_for_slice.slice_key.single_slice_keys:
+            yield from (item.value for item in plots_for_slice.plot_keys_and_values
+                        if item.key.model_name in ("", "candidate"))
 
 
 def _failed_thresholds(result: Any) -> list[str]:
