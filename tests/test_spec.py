@@ -123,9 +123,18 @@ def test_malformed_override_is_refused(write_spec, override):
 def test_declared_models_are_the_ones_the_model_code_builds():
     from tfxflow.components.baker_model import model as baker
     from tfxflow.components.mnist_model import model as mnist
+    from tfxflow.components.sine_model import model as sine
 
     assert set(ingest_kind("baker").MODELS) == set(baker.ARCHITECTURES)
     assert set(ingest_kind("mnist").MODELS) == set(mnist.ARCHITECTURES)
+    assert set(ingest_kind("sine").MODELS) == set(sine.ARCHITECTURES)
+
+
+def test_declared_labels_are_the_ones_the_generators_write():
+    from tfxflow.components.baker_example_gen import sequences
+    from tfxflow.components.sine_example_gen import points
+
+    assert ingest_kind("baker").LABEL == sequences.LABEL and ingest_kind("sine").LABEL == points.LABEL
 
 
 def test_mnist_file_gets_its_own_defaults(write_spec, tmp_path):

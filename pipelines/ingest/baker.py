@@ -38,7 +38,7 @@ class BakerIngest(IngestSettings):
     MODEL_PACKAGE = "tfxflow.components.baker_model"
     NORMALIZATION = "z_score"
     SCHEMA = "baker"
-    LABEL = "label"  # the generator's
+    LABEL = "label"  # the generator's (baker_example_gen/sequences.py; tests/test_spec.py checks it)
     TASKS = ("classification",)
 
     @model_validator(mode="after")

@@ -33,7 +33,7 @@ class SineIngest(IngestSettings):
     MODEL_PACKAGE = "tfxflow.components.sine_model"
     NORMALIZATION = "z_score"
     SCHEMA = "sine"
-    LABEL = "y"
+    LABEL = "y"  # the generator's (sine_example_gen/points.py; tests/test_spec.py checks it)
     TASKS = ("regression",)
 
     def example_gen(self, data_uri: str, fingerprint: Parameter, label: str) -> BaseComponent:
