@@ -171,7 +171,7 @@ class IngestSettings(Section):
             def data_uri(self) -> str:
                 return location_text(self.path)
 
-            def example_gen(self, data_uri, fingerprint, label):
+            def example_gen(self, data_uri, fingerprint, label):   # label: label.key, the feature to predict
                 return ParquetExampleGen(path=data_uri, fingerprint=fingerprint)
     """
 
