@@ -44,15 +44,6 @@ def evaluation_outcome(evaluation_uri: str) -> dict[str, Any]:
             "failed_thresholds": _failed_thresholds(tfma.load_validation_result(evaluation_uri))}
 
 
-def task_metrics(outcome: dict[str, Any]) -> tuple[str, dict[str, float]]:
-    """The outcome's task and metrics by TFMA's names, also for an outcome recorded before tasks (a
-    classification whose only metric was accuracy)."""
-    if "metrics" in outcome:
-        return outcome["task"], outcome["metrics"]
-    accuracy = outcome.get("accuracy")
-    return "classification", {} if accuracy is None else {"accuracy": accuracy}
-
-
 def record(blessing: Any, outcome: dict[str, Any]) -> None:
     """Stores `outcome` on a ModelBlessing artifact (a TFX Artifact) being written."""
     blessing.set_string_custom_property(OUTCOME_KEY, json.dumps(outcome, sort_keys=True))
