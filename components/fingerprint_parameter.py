@@ -6,6 +6,9 @@ Locally it is the fingerprint's value (input_fingerprint/fingerprints.py compute
 on Kubeflow, a placeholder for the InputFingerprint task's output. The components that take one
 import the type from here, not from input_fingerprint, which itself reads what some of them write.
 """
-from tfx.dsl.placeholder.placeholder import Placeholder
+from typing import TYPE_CHECKING, Union
 
-Parameter = str | Placeholder
+if TYPE_CHECKING:  # TFX imports TensorFlow: reading fingerprints (an unchanged rerun) needs neither
+    from tfx.dsl.placeholder.placeholder import Placeholder
+
+Parameter = Union[str, "Placeholder"]

@@ -183,7 +183,7 @@ class _LocalFiles:
     (`tfxflow runs`) or a run's outputs (`tfxflow report`) then needs no TensorFlow."""
 
     exists, isdir, listdir = staticmethod(os.path.exists), staticmethod(os.path.isdir), staticmethod(os.listdir)
-    glob, open = staticmethod(glob.glob), staticmethod(open)  # noqa: A003
+    glob, open, walk = staticmethod(glob.glob), staticmethod(open), staticmethod(os.walk)  # noqa: A003
 
     @staticmethod
     def makedirs(path: str) -> None:

@@ -1,6 +1,6 @@
 """A validated PipelineSpec as a TFX pipeline: which components exist and how they connect.
 
-    fingerprints = fingerprint_inputs(**fingerprint_settings(spec))   # what the run depends on
+    fingerprints = fingerprint_inputs(**fingerprint_settings(spec))   # what the run depends on (run_inputs.py)
     pipeline = local_pipeline(spec, fingerprints)                    # or kubeflow_pipeline(spec)
 
 ExampleGen -> StatisticsGen -> ExampleValidator (against the curated schema) and DriftGate (against
@@ -16,7 +16,6 @@ never by module_file, so an unchanged rerun is served entirely from cache.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import tensorflow_model_analysis as tfma
 from tfx.components import StatisticsGen
@@ -28,12 +27,12 @@ from tfxflow.components.code_keyed.component import Trainer, Transform, keyed_by
 from tfxflow.components.drift_gate.component import DriftGate
 from tfxflow.components.input_fingerprint.component import InputFingerprint
 from tfxflow.components.input_fingerprint.fingerprints import Fingerprints
-from tfxflow.components.registry import MODELS
 from tfxflow.components.schema_import.component import ImportSchemaGen
 from tfxflow.components.served_model_evaluator.component import ServedModelEvaluator
 from tfxflow.components.served_model_evaluator.metric_names import POSITIVE_CLASS, Metric, metric_names
 from tfxflow.components.user_code import UnknownName, import_object
 from tfxflow.components.validation_gate.component import ValidationGate
+from tfxflow.pipelines.run_inputs import fingerprint_settings, model_functions
 from tfxflow.pipelines.spec import Bound, ChangeBound, ComponentDeclaration, PipelineSpec, location_text
 
 # Examples per model call in the Evaluator; TFMA's adaptive batching starts far smaller.
@@ -64,34 +63,6 @@ def kubeflow_pipeline(spec: PipelineSpec) -> pipeline.Pipeline:
         enable_cache=spec.run.cache,
         beam_pipeline_args=spec.kubeflow.beam_args,
     )
-
-
-def fingerprint_settings(spec: PipelineSpec) -> dict[str, Any]:
-    """What the fingerprints are taken of (the parameters of fingerprint_inputs and InputFingerprint):
-    the ingestion's settings and data, the schema file, the settings and code that train the model,
-    and the serving directory the baselines come from."""
-    return {
-        "ingest": _json(spec.ingest.model_dump(mode="json", exclude={"path"})),
-        "data_uri": spec.ingest.data_uri(),
-        "schema_file": location_text(spec.schema_file),
-        "settings": _json({"transform": spec.transform.model_dump(mode="json"),
-                           "trainer": spec.trainer.model_dump(mode="json")}),
-        **model_functions(spec),
-        "serving_dir": location_text(spec.pusher.serving_dir),
-    }
-
-
-def model_functions(spec: PipelineSpec) -> dict[str, str]:
-    """The dotted paths of the `preprocessing_fn` (Transform) and `run_fn` (Trainer) the spec runs (the
-    kind's, or the user's), and `package.module:function` of the model function the run_fn builds
-    (`model_fn`; "" for a preset's own architecture): each module's source is fingerprinted."""
-    package = spec.ingest.MODEL_PACKAGE
-    model = spec.trainer.model
-    preset = model in spec.ingest.MODELS
-    return {"preprocessing_fn": (spec.transform.preprocessing_fn or f"{package}.preprocessing:preprocessing_fn"
-                                 ).replace(":", "."),
-            "run_fn": (spec.trainer.run_fn or f"{package}.model:run_fn").replace(":", "."),
-            "model_fn": "" if preset else MODELS.path_of(model)}
 
 
 def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_component.BaseComponent]:
@@ -240,7 +211,3 @@ def _threshold(metric: Metric, bound: Bound | None, change: ChangeBound | None) 
         allowed = -change.max_decrease if higher else change.max_increase
         getattr(threshold.change_threshold, "relative" if change.relative else "absolute").value = allowed
     return threshold
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)

@@ -84,7 +84,7 @@ def run(spec_file: Path, overrides: tuple[str, ...], as_json: bool, verbose: boo
     spec = load_spec(spec_file, overrides)
     log_file = spec.run.root / "logs" / f"{datetime.datetime.now():%Y%m%d-%H%M%S}.log"
     capture_logs(log_file, verbose)
-    from tfxflow.pipelines.run import run_pipeline  # imports TensorFlow: only once the spec is known to be good
+    from tfxflow.pipelines.run import run_pipeline  # TensorFlow only if something runs, once the spec is good
 
     from tfxflow.components.epoch_progress import PROGRESS_LOGGER
     from tfxflow.pipelines.interrupts import exit_130_on_ctrl_c

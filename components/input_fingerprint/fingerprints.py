@@ -32,12 +32,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfx.dsl.io import fileio
-
 from tfxflow.components.atomic_pusher.versions import served_versions
 from tfxflow.components.errors import BadInput
 from tfxflow.components.fingerprint_parameter import Parameter
 from tfxflow.components.npz_example_gen.mnist_npz import Npz
+from tfxflow.components.object_store import filesystem
 from tfxflow.components.user_code import from_working_directory
 
 _BLOCK = 1 << 20
@@ -83,7 +82,7 @@ def fingerprint_inputs(
         (v for v in served_versions(serving_dir) if v.record is None or v.record.data != data), None
     )
     drift_baseline = ""
-    if trained_elsewhere is not None and fileio.exists(trained_elsewhere.statistics):
+    if trained_elsewhere is not None and filesystem(trained_elsewhere.statistics).exists(trained_elsewhere.statistics):
         drift_baseline = trained_elsewhere.path
     return Fingerprints(data, schema, transform_code, trainer_code, lineage, drift_baseline, model_baseline)
 
@@ -91,21 +90,22 @@ def fingerprint_inputs(
 def content_digest(uri: str, key: str) -> str:
     """sha256 of a file's bytes, or of a directory's or a glob's files (relative paths and contents, in
     order). An .npz counts by its arrays: re-exporting the same arrays (new zip timestamps) is not new data."""
+    files = filesystem(uri)
     wildcard = re.search(r"[*?\[]", uri)
     if wildcard:
         head = uri[: wildcard.start()].rpartition("/")[0]
-        files = sorted(fileio.glob(uri))
-        if not files:
+        found = sorted(files.glob(uri))
+        if not found:
             raise InputError(f"{key}: {uri}: matches no files")
-        return _digest(*(f"{f[len(head):]}\0{_file_digest(f)}".encode() for f in files))
-    if fileio.isdir(uri):
-        files = sorted(
+        return _digest(*(f"{f[len(head):]}\0{_file_digest(f)}".encode() for f in found))
+    if files.isdir(uri):
+        names = sorted(
             os.path.relpath(os.path.join(directory, name), uri)
-            for directory, _, names in fileio.walk(uri)
-            for name in names
+            for directory, _, found in files.walk(uri)
+            for name in found
         )
-        return _digest(*(f"{name}\0{_file_digest(os.path.join(uri, name))}".encode() for name in files))
-    if not fileio.exists(uri):
+        return _digest(*(f"{name}\0{_file_digest(os.path.join(uri, name))}".encode() for name in names))
+    if not files.exists(uri):
         raise InputError(f"{key}: {uri}: no such file or directory")
     return _npz_digest(uri) if uri.endswith(".npz") else _file_digest(uri)
 
@@ -195,7 +195,7 @@ def _imports(path: Path, top: str, location: Path) -> Iterable[str]:
 
 def _file_digest(path: str) -> str:
     digest = hashlib.sha256()
-    with fileio.open(path, "rb") as stream:
+    with filesystem(path).open(path, "rb") as stream:
         for block in iter(lambda: stream.read(_BLOCK), b""):
             digest.update(block)
     return digest.hexdigest()
