@@ -32,9 +32,13 @@ from tfxflow.components.served_model_evaluator.component import ServedModelEvalu
 from tfxflow.components.served_model_evaluator.metric_names import POSITIVE_CLASS, Metric, metric_names
 from tfxflow.components.user_code import UnknownName, import_object
 from tfxflow.components.validation_gate.component import ValidationGate
+from tfxflow.pipelines.kfp_entrypoint import runs_in_pod
 from tfxflow.pipelines.run_inputs import fingerprint_settings, model_functions
 from tfxflow.pipelines.spec import Bound, ChangeBound, ComponentDeclaration, PipelineSpec, location_text
 
+# Beam arguments that tell TFX where workers find its code (tfx/utils/dependency_utils.py).
+_ENVIRONMENT_FLAGS = {"extra_packages", "extra_package", "setup_file", "requirements_file",
+                      "worker_harness_container_image", "sdk_container_image"}
 # Examples per model call in the Evaluator; TFMA's adaptive batching starts far smaller.
 _EVAL_BATCH = 1000
 
@@ -61,8 +65,23 @@ def kubeflow_pipeline(spec: PipelineSpec) -> pipeline.Pipeline:
         pipeline_root=spec.kubeflow.pipeline_root,
         components=[fingerprint, *_components(spec, fingerprint.values())],
         enable_cache=spec.run.cache,
-        beam_pipeline_args=spec.kubeflow.beam_args,
+        beam_pipeline_args=cluster_beam_args(spec),
     )
+
+
+def cluster_beam_args(spec: PipelineSpec) -> list[str]:
+    """`kubeflow.beam_args`, and, for Beam's DirectRunner, whose workers are processes of the task's own pod,
+    that pod's image as their environment: given Beam arguments that name no environment, TFX packs
+    itself as an sdist for remote workers at the start of every Beam task (make_beam_dependency_flags in
+    tfx/utils/dependency_utils.py), 1 to 3 s a task for nothing (bench/kfp_task_overhead.py).
+
+        cluster_beam_args(spec)   # [..., "--direct_num_workers=0", "--sdk_container_image=ghcr.io/acme/tfxflow:1.0"]
+    """
+    args = list(spec.kubeflow.beam_args)
+    named = {arg.lstrip("-").partition("=")[0] for arg in args}
+    if spec.kubeflow.image and runs_in_pod(args) and not named & _ENVIRONMENT_FLAGS:
+        args.append(f"--sdk_container_image={spec.kubeflow.image}")
+    return args
 
 
 def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_component.BaseComponent]:

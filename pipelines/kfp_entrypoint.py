@@ -92,7 +92,7 @@ def main(argv: list[str]) -> None:
     inputs_spec = json.loads(args[args.index(INPUTS_SPEC_FLAG) + 1]) if INPUTS_SPEC_FLAG in args else {}
     executor_input = readable_by_tfx(json.loads(args[invocation]), inputs_spec)
     provisioned = _output_uris(executor_input)
-    in_pod = _runner(args).lower().removesuffix("runner") in _IN_POD_RUNNERS
+    in_pod = runs_in_pod(args)
     # In the pod: the launcher's local copies; else where Beam's workers read them (minio:// as s3://).
     executor_input = with_artifact_uris(executor_input, object_store.launcher_path if in_pod else object_store.io_uri)
     given = _output_uris(executor_input)
@@ -112,6 +112,11 @@ def main(argv: list[str]) -> None:
 def _output_uris(executor_input: dict[str, Any]) -> dict[str, str]:
     outputs = executor_input.get("outputs", {}).get("artifacts", {})
     return {key: listed["artifacts"][0]["uri"] for key, listed in outputs.items() if listed.get("artifacts")}
+
+
+def runs_in_pod(args: list[str]) -> bool:
+    """Whether the Beam runner the arguments name runs in the task's own pod (Beam's DirectRunner)."""
+    return _runner(args).lower().removesuffix("runner") in _IN_POD_RUNNERS
 
 
 def _runner(args: list[str]) -> str:

@@ -75,6 +75,7 @@ def test_mnist_compiles_with_uris_and_the_packaged_schema_inside_the_image(write
     containers = [e["container"] for e in executors.values()]
     assert len(containers) == len(executors) == len(tasks) == 10  # no resolver: KFP compiles containers only
     assert all("--runner=DataflowRunner" in c["args"] for c in containers)
+    assert not any(arg.startswith("--sdk_container_image") for c in containers for arg in c["args"])  # Dataflow's own
     assert {c["image"] for c in containers} == {"ghcr.io/acme/tfxflow:1.0"}
     assert {tuple(c["command"]) for c in containers} == {("python", "-m", "tfxflow.pipelines.kfp_entrypoint")}
     assert sorted(p.name for p in output.parent.iterdir()) == ["mnist.yaml"]  # no partial file left beside it
@@ -246,3 +247,23 @@ def test_the_sine_regression_compiles_with_its_bounds_in_the_evaluators_config(t
         "value_threshold": {"upper_bound": 0.001},
         "change_threshold": {"absolute": 0.0005, "direction": "LOWER_IS_BETTER"}}
     assert "SineExampleGen" in tasks
+
+
+@pytest.mark.parametrize("beam_args, added", [
+    ("[--direct_running_mode=multi_processing, --direct_num_workers=0]", True),  # the default: in the task's pod
+    ("[--runner=DirectRunner]", True),
+    ("[--runner=DataflowRunner, --project=p]", False),  # remote workers: TFX packs itself for them
+    ("[--runner=PortableRunner, --job_endpoint=flink:8099]", False),
+    ("[--direct_num_workers=2, --setup_file=./setup.py]", False),  # the user's own packaging
+    ("[--direct_num_workers=2, --sdk_container_image=ghcr.io/acme/other:2]", False),
+])
+def test_in_pod_beam_tasks_name_the_pods_image_so_tfx_packs_nothing(write_spec, tmp_path, beam_args, added):
+    """TFX builds an sdist of itself before each Beam task unless an argument names the workers' environment
+    (tfx/utils/dependency_utils.py); a DirectRunner's workers are processes of the same pod."""
+    from tfxflow.pipelines.build import cluster_beam_args
+    from tfxflow.pipelines.load import load_spec
+
+    spec = load_spec(write_spec(MNIST), [*KUBEFLOW, f"kubeflow.beam_args={beam_args}"], schema_required=False)
+    args = cluster_beam_args(spec)
+    assert args[:len(spec.kubeflow.beam_args)] == spec.kubeflow.beam_args
+    assert (args[len(spec.kubeflow.beam_args):] == ["--sdk_container_image=ghcr.io/acme/tfxflow:1.0"]) is added
