@@ -82,7 +82,7 @@ def test_a_split_over_the_memory_budget_is_streamed_and_trains_the_same_model(fi
     assert ran(summary) == {"Trainer", "Evaluator", "Pusher"}
     assert stderr.count("every epoch: more than trainer.memory_mb=0 MB") == 2  # train and eval
     first_log = min((root / "logs").iterdir()).read_text()  # the default budget held the small splits
-    assert "Read and transformed both splits" in first_log and "every epoch: more than" not in first_log
+    assert "Read both splits" in first_log and "every epoch: more than" not in first_log
     streamed, labels = baker_probabilities(summary["pushed_model"])
     held, _ = baker_probabilities(first[1]["pushed_model"])
     assert (streamed.argmax(axis=1) == labels).mean() > 0.9
