@@ -72,7 +72,8 @@ def run(npz: Path, root: Path, beam: list[str]) -> dict:
         raise SystemExit(f"{' '.join(args)} failed with exit code {child.returncode}")
     summary = json.loads(output)
     return {"seconds": round(seconds, 1), "peak_mb": round(peak / 2**20), "accuracy": summary["metrics"]["accuracy"],
-            "blessed": summary["blessed"], "component_seconds": {c["name"]: c["seconds"] for c in summary["components"]}}
+            "blessed": summary["blessed"],
+            "component_seconds": {c["name"]: c["seconds"] for c in summary["components"]}}
 
 
 def main() -> None:

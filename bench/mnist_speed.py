@@ -69,7 +69,8 @@ def idiomatic_run(data: Path, root: Path) -> dict:
     executions = sorted(store.get_executions(), key=lambda e: e.id)[-8:]  # this run's eight components
     result["executed"] = [types[e.type_id] for e in executions if e.last_known_state == e.COMPLETE]
     evaluation = max(store.get_artifacts_by_type("ModelEvaluation"), key=lambda a: a.id)
-    result["accuracy"] = evaluation_outcome(evaluation.uri)["accuracy"]
+    metrics = evaluation_outcome(evaluation.uri)["metrics"]
+    result["accuracy"] = metrics["sparse_categorical_accuracy"]  # its Keras metric, by TFMA's name
     return result
 
 
