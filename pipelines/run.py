@@ -4,8 +4,8 @@ LocalDagRunner; then summarized and reported.
     summary = run_pipeline(spec, on_start=print, on_end=print)
 
 TensorFlow and TFX are imported only for a run that has something to execute: an unchanged rerun
-(every content fingerprint and setting as in a run that succeeded) is recorded from MLMD in well
-under a second (pipelines/unchanged_rerun.py), as a run that `tfxflow runs` and the report show.
+(every content fingerprint and setting as in a run that succeeded) is recorded from MLMD (the whole
+command 1.4 s on MNIST: pipelines/unchanged_rerun.py), as a run that `tfxflow runs` and the report show.
 """
 from __future__ import annotations
 

@@ -397,7 +397,8 @@ class TrainerSettings(Section):
     learning_rate: Float = Field(1e-3, gt=0, le=10)
     seed: Int = Field(0, ge=0, le=MAX_SEED, description="weight initialization and shuffling")
     memory_mb: Int = Field(
-        512, ge=0, le=1_000_000, description="a split whose transformed features take more is streamed from its "
+        512, ge=0, le=1_000_000, description="a split that takes more as held (its raw features, integers in the "
+        "narrowest type their values fit; its transformed features if some are sparse) is streamed from its "
         "TFRecords every epoch instead of held in memory (slower; memory then does not grow with the data)"
     )
     run_fn: ImportPath | None = Field(
