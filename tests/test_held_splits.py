@@ -17,8 +17,8 @@ def batches(*columns: dict) -> tf.data.Dataset:
 
 def test_pixels_are_held_in_one_byte_each_and_read_back_exactly():
     pixels = np.random.default_rng(0).integers(0, 256, size=(64, 784), dtype=np.int64)
-    held = _held(batches({"image": pixels[:32], "label": np.arange(32)}, {"image": pixels[32:], "label": np.arange(32)}),
-                 budget=64 * 784 + 64)  # bytes: one per pixel and per label; as int64 it would take 8x that
+    halves = ({"image": pixels[:32], "label": np.arange(32)}, {"image": pixels[32:], "label": np.arange(32)})
+    held = _held(batches(*halves), budget=64 * 784 + 64)  # bytes: one per pixel and label; as int64, 8x that
     assert held["image"].dtype == tf.uint8 and held["label"].dtype == tf.uint8
     np.testing.assert_array_equal(held["image"].numpy(), pixels)
 
