@@ -2,6 +2,7 @@
 
     check_store(spec.run.root / "metadata.sqlite")   # StoreError if it cannot be read
     store = read_only_store(spec.run.root / "metadata.sqlite")   # for reading runs back
+    store = writable_store(spec.run.root / "metadata.sqlite")    # for recording an unchanged rerun
 
 MLMD reports a damaged SQLite file as a failed query deep inside whichever component opens it
 first; this says which file it is and how to start over, in one line, before anything runs.
@@ -53,9 +54,19 @@ def check_store(path: Path) -> None:
 
 def read_only_store(path: Path) -> mlmd.MetadataStore:
     """The MLMD store at `path`, opened read-only: reading runs back never writes a running one's store."""
+    return _open(path, read_only=True)
+
+
+def writable_store(path: Path) -> mlmd.MetadataStore:
+    """The MLMD store at `path`, which must exist, opened to record in (an unchanged rerun's record)."""
+    return _open(path, read_only=False)
+
+
+def _open(path: Path, read_only: bool) -> mlmd.MetadataStore:
     import ml_metadata as mlmd
     from ml_metadata.proto import metadata_store_pb2
 
     config = metadata_store_pb2.ConnectionConfig()
-    config.sqlite.filename_uri, config.sqlite.connection_mode = str(path), config.sqlite.READONLY
+    config.sqlite.filename_uri = str(path)
+    config.sqlite.connection_mode = config.sqlite.READONLY if read_only else config.sqlite.READWRITE
     return mlmd.MetadataStore(config)

@@ -28,10 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, Optional
 
-import ml_metadata as mlmd
 from ml_metadata.proto import metadata_store_pb2
 
 from tfxflow.components.object_store import scheme
+from tfxflow.pipelines.metadata_store import writable_store
 from tfxflow.pipelines.summary import ComponentReport
 
 # Custom property of a pipeline_run context: the run key of a run in which every component succeeded.
@@ -55,7 +55,7 @@ def replay_cached_run(
     (nothing written) when there is no such run or one of its outputs is gone."""
     if not store_path.is_file():
         return None
-    store = _store(store_path)
+    store = writable_store(store_path)
     runs = [run for run in store.get_contexts_by_type("pipeline_run")
             if RUN_KEY in run.custom_properties and run.custom_properties[RUN_KEY].string_value == key]
     if not runs:
@@ -93,7 +93,7 @@ def replay_cached_run(
 
 def stamp_run(store_path: Path, run_id: str, key: str) -> None:
     """Marks run `run_id`, in which every component succeeded, as the one a rerun with `key` replays."""
-    store = _store(store_path)
+    store = writable_store(store_path)
     run = store.get_context_by_type_and_name("pipeline_run", run_id)
     run.custom_properties[RUN_KEY].string_value = key
     store.put_contexts([run])
@@ -101,9 +101,3 @@ def stamp_run(store_path: Path, run_id: str, key: str) -> None:
 
 def _exists(artifact: metadata_store_pb2.Artifact) -> bool:
     return not scheme(artifact.uri) and os.path.exists(artifact.uri)
-
-
-def _store(path: Path) -> mlmd.MetadataStore:
-    config = metadata_store_pb2.ConnectionConfig()
-    config.sqlite.filename_uri, config.sqlite.connection_mode = str(path), config.sqlite.READWRITE
-    return mlmd.MetadataStore(config)
