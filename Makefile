@@ -10,7 +10,7 @@ UV_PIN    := uv==0.13.9
 PYTEST    ?= tests
 CHROMIUM  := /usr/bin/chromium
 
-.PHONY: run test bench lock clean
+.PHONY: run test bench docs lock clean
 
 run: $(STAMP)
 	$(VENV)/bin/tfxflow run pipelines/baker.yaml
@@ -53,3 +53,8 @@ $(STAMP): requirements.lock setup.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info
+
+# docs/pipeline-file.md from the pipeline file's schema, and the README's picture of a run's report.
+docs: $(STAMP)
+	$(VENV)/bin/python -m tfxflow.pipelines.spec_reference docs/pipeline-file.md
+	$(VENV)/bin/python docs/report_picture.py

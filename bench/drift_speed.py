@@ -11,6 +11,7 @@ once, untimed). Each timed run is a child process, from its start to its exit:
 """
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import subprocess
@@ -23,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.mnist_speed import PYTHON, REPO, TFXFLOW, timed  # noqa: E402
 
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
-REPEATS = 5
 
 
 def prepare(directory: Path) -> None:
@@ -52,21 +52,24 @@ def prepare(directory: Path) -> None:
             writer.write(record)
 
 
-def median_run(args: list[str]) -> dict:
-    runs = [timed(args) for _ in range(REPEATS)]
+def median_run(args: list[str], repeats: int) -> dict:
+    runs = [timed(args) for _ in range(repeats)]
     return {"seconds": statistics.median(r["seconds"] for r in runs), "runs": [r["seconds"] for r in runs],
             "peak_mb": max(r["peak_mb"] for r in runs), "stdout": runs[-1]["stdout"]}
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs of each command (default 5)")
+    repeats = parser.parse_args().repeats
     with tempfile.TemporaryDirectory() as scratch:
         # In a child: a parent holding MNIST would lend its memory to every forked child's peak RSS.
         subprocess.run([PYTHON, __file__, "--prepare", scratch], check=True, stderr=subprocess.DEVNULL)
         new, records, baseline = (Path(scratch) / name for name in ("test.npz", "test.tfrecord", "train.pb"))
         tfxflow = median_run([TFXFLOW, "drift", "pipelines/mnist.yaml", "--data", str(new), "--baseline",
-                              str(baseline), "--json"])
-        idiomatic = median_run([PYTHON, "bench/tfdv_drift.py", str(records), str(baseline)])
-        floor = median_run([PYTHON, "-c", "import tfxflow, tensorflow_data_validation"])  # Keras 2, as tfxflow
+                              str(baseline), "--json"], repeats)
+        idiomatic = median_run([PYTHON, "bench/tfdv_drift.py", str(records), str(baseline)], repeats)
+        floor = median_run([PYTHON, "-c", "import tfxflow, tensorflow_data_validation"], repeats)  # Keras 2, as tfxflow
     result = json.loads(tfxflow.pop("stdout"))
     assert result["examples"] == 10000 and not result["drifted"], result
     assert json.loads(idiomatic.pop("stdout"))["drifted"] == result["drifted"]

@@ -242,10 +242,10 @@ def runs(spec_file: Path, overrides: tuple[str, ...], as_json: bool) -> None:
         click.echo(f"no runs of {spec.name} in {spec.run.root}")
         return
     metric, values = metric_column(records)
-    rows = [("started", "status", metric, "blessed", "pushed", "served", "drift")]
+    rows = [("run", "status", metric, "blessed", "pushed", "served", "drift")]
     for r, value in zip(records, values, strict=True):
         pushed = "(cached)" if r.cached and r.pushed_version else r.pushed_version or "-"
-        rows.append((r.started.replace("T", " "), "cached" if r.cached else r.status, value,
+        rows.append((r.run_id, "cached" if r.cached else r.status, value,
                      {True: "yes", False: "no", None: "-"}[r.blessed], pushed, "served" if r.served else "-",
                      r.drift or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]

@@ -27,6 +27,7 @@ from pydantic import (
     PlainValidator,
     PrivateAttr,
     ValidationInfo,
+    WithJsonSchema,
     create_model,
     model_validator,
 )
@@ -63,6 +64,8 @@ KFP_ROOT_SCHEMES = ("gs", "s3", "minio")
 # (backend/src/v2/objectstore/config.go@2.17.0:29), MinIO before (config.go@2.5.0:32).
 KFP_STORE = "http://seaweedfs.kubeflow:9000"
 KFP_STORE_BEFORE_2_16 = "http://minio-service.kubeflow:9000"
+# The JSON schema of a location (its validator is Python code, which JSON schema cannot show).
+PATH_OR_URI = {"type": "string", "format": "path or URI"}
 
 
 def Location(what: str, must_exist: bool = True) -> Any:  # noqa: N802  (used as a type)
@@ -80,7 +83,7 @@ def Location(what: str, must_exist: bool = True) -> Any:  # noqa: N802  (used as
             raise ValueError(f"expected an existing {what}, {value} is not one")
         return Path(value)
 
-    return Annotated[Union[str, Path], PlainValidator(check)]
+    return Annotated[Union[str, Path], PlainValidator(check), WithJsonSchema(PATH_OR_URI)]
 
 
 def _number(value: Any) -> Any:
@@ -150,19 +153,22 @@ class RunSettings(Section):
     """Where a local run keeps its MLMD SQLite store, logs, reports and artifacts; whether it reuses results."""
 
     root: Annotated[Path, BeforeValidator(_local_root)] | None = Field(
-        None, description="default: runs/<name>; the MLMD store, logs and reports (a local directory)"
+        None, description="this machine's part of a run: the MLMD SQLite store (metadata.sqlite), logs and "
+        "reports, in a local directory; default: runs/<name>"
     )
     pipeline_root: Location("artifact root", must_exist=False) | None = Field(
-        None, description="where the components write their artifacts: default <run.root>/pipeline; a gs://, "
-        "s3:// or minio:// URI keeps them in a bucket"
+        None, description="where the components write their artifacts: a directory, or a gs://, s3:// or "
+        "minio:// URI that keeps them in a bucket; default: <run.root>/pipeline"
     )
-    cache: bool = True
+    cache: bool = Field(True, description="reuse the results of components whose inputs and settings are unchanged")
 
 
 class IngestSettings(Section):
-    """The `ingest:` section. `kind` names an ingestion kind in INGEST_KINDS: a subclass of this class
-    that holds the kind's keys and says how its data enters the pipeline (pipelines/ingest/ has the
-    built-ins). A user's kind is named by import path:
+    """Where the data comes from: `kind` names an ingest kind, which says how its data enters the pipeline
+    and which other keys the section holds.
+
+    A kind is a subclass of this class registered in INGEST_KINDS (pipelines/ingest/ has the built-ins).
+    A user's kind is named by import path:
 
         class Parquet(IngestSettings):        # ingest: {kind: "my_data.kinds:Parquet", path: data.parquet}
             path: Location(".parquet file")
@@ -175,7 +181,8 @@ class IngestSettings(Section):
                 return ParquetExampleGen(path=data_uri, fingerprint=fingerprint)
     """
 
-    kind: str
+    kind: str = Field(description="a registered kind's name, or package.module:Class naming your own "
+                      "IngestSettings subclass or ExampleGen component, importable from the working directory")
     # The package whose preprocessing.preprocessing_fn (Transform) and model.run_fn (Trainer) the
     # kind's pipelines run, and the `trainer.model` names its run_fn builds itself (a preset's own
     # architectures); with none, the names are the model functions registered in MODELS.
@@ -289,9 +296,10 @@ def ingest_kind(name: str) -> type[IngestSettings]:
 # class and arguments, tfxflow on its code too (an edit re-executes it): a component that reads files
 # changing in place should take an argument that changes with them.
 class ComponentIngest(IngestSettings):
-    """A user's ExampleGen component class, constructed with `args`."""
+    """A user's own ExampleGen, `kind: package.module:Component`: a TFX component class with an `examples`
+    output (train and eval splits), constructed with `args`; the schema is the user's `schema_file`."""
 
-    kind: str
+    kind: str = Field(description="package.module:Component, the ExampleGen component class")
     args: dict[str, Any] = Field({}, description="the component's constructor arguments")
 
     COMPONENT: ClassVar[type]
@@ -342,7 +350,12 @@ class LabelSettings(Section):
     """Which feature the model predicts: a class (INT ids 0..N-1 or BYTES names, as the schema's domain
     fixes) or, for `task: regression`, a number (FLOAT or INT)."""
 
-    key: str = Field("label", min_length=1, description="the label feature's name")
+    key: str = Field(
+        "label", min_length=1, description="the feature to predict, one value in every example: for "
+        "classification INT class ids 0..N-1 (the schema's int_domain) or BYTES class names (its string_domain, "
+        "in order); for regression a FLOAT or INT number. A kind whose data names its label (baker: label, "
+        "sine: y) sets it and refuses another"
+    )
 
 
 class Bound(Section):
@@ -378,49 +391,62 @@ class TransformSettings(Section):
     """How Transform (tensorflow-transform) encodes the inputs."""
 
     normalize: Literal["z_score", "min_max", "fixed_range"] | None = Field(
-        None, description="numeric features; default: the ingest kind's (z_score; fixed_range, pixels / 255, "
-        "for mnist)"
+        None, description="how numeric features are scaled: z_score or min_max (both analyzed by TFT over the "
+        "training split) or fixed_range (the schema's range: pixels / 255); a regression's label is never scaled, "
+        "the model predicts it in its own units; default: the ingest kind's"
     )
     preprocessing_fn: ImportPath | None = Field(
-        None, description="package.module:function(inputs, custom_config) replacing the kind's preprocessing_fn"
+        None, description="package.module:function(inputs, custom_config) replacing the kind's preprocessing_fn; "
+        "custom_config holds normalize, label ({key, task, classes, string}, components/label.py) and "
+        "schema_path; default: the kind's"
     )
 
 
 class TrainerSettings(Section):
     """The Keras model and how long and how it trains."""
 
-    model: str = Field("mlp", description="a model the ingest kind offers, or package.module:function "
+    model: str = Field("mlp", description="one of the ingest kind's models, or package.module:function"
                        "(feature_shapes, outputs) -> tf.keras.Model importable from the working directory")
-    epochs: Int = Field(10, ge=1, le=10_000)
+    epochs: Int = Field(10, ge=1, le=10_000, description="passes over the training split")
     # A batch larger than the training split is one short batch per epoch (tf.data keeps the remainder).
-    batch_size: Int = Field(32, ge=1, le=1_000_000)
-    learning_rate: Float = Field(1e-3, gt=0, le=10)
-    seed: Int = Field(0, ge=0, le=MAX_SEED, description="weight initialization and shuffling")
+    batch_size: Int = Field(32, ge=1, le=1_000_000, description="examples per training step")
+    learning_rate: Float = Field(1e-3, gt=0, le=10, description="Adam's learning rate")
+    seed: Int = Field(0, ge=0, le=MAX_SEED, description="weight initialization and shuffling (numpy's range); "
+                      "training is deterministic for a seed")
     memory_mb: Int = Field(
         512, ge=0, le=1_000_000, description="a split that takes more as held (its raw features, integers in the "
         "narrowest type their values fit; its transformed features if some are sparse) is streamed from its "
         "TFRecords every epoch instead of held in memory (slower; memory then does not grow with the data)"
     )
     run_fn: ImportPath | None = Field(
-        None, description="package.module:function(fn_args) replacing the kind's run_fn: full control (TFX FnArgs)"
+        None, description="package.module:function(fn_args) replacing the kind's run_fn: full control of "
+        "training (TFX FnArgs); default: the kind's"
     )
 
 
 class EvaluatorSettings(Section):
     """When the Evaluator (TFMA) blesses a model: every bound in `thresholds` and, once a model is served,
-    every bound in `change`, on metrics the task computes (metric_names.metric_names). Defaults: classification
-    {accuracy: {lower: 0.5}} and {accuracy: {max_decrease: 0.01}}; regression no value bound (declare one)
-    and {mean_squared_error: {max_increase: 0.01, relative: true}}, at most 1% worse than the served model."""
+    every bound in `change`, on metrics the task computes (served_model_evaluator/metric_names.py).
+    Defaults: classification {accuracy: {lower: 0.5}} and {accuracy: {max_decrease: 0.01}}; regression no
+    value bound (declare one) and {mean_squared_error: {max_increase: 0.01, relative: true}}, at most 1%
+    worse than the served model."""
 
     thresholds: dict[str, Bound] | None = Field(
-        None, description="metric name -> absolute bounds, e.g. {mean_squared_error: {upper: 0.01}}")
+        None, description="metric name -> absolute bounds, e.g. {mean_squared_error: {upper: 0.01}}: bless only "
+        "if each metric lies within its bounds; given, it replaces the default; default: classification "
+        "{accuracy: {lower: 0.5}}, regression none", json_schema_extra={"propertyNames": {"title": "metric"}})
     change: dict[str, ChangeBound] | None = Field(
         None, description="metric name -> how far it may move against the served model, e.g. "
-        "{accuracy: {max_decrease: 0.01}}")
+        "{accuracy: {max_decrease: 0.01}}: once a model is served, bless only if each metric moves at most this "
+        "far from the served model's, on the same eval split; given, it replaces the default; default: "
+        "classification {accuracy: {max_decrease: 0.01}}, regression {mean_squared_error: {max_increase: 0.01, "
+        "relative: true}}", json_schema_extra={"propertyNames": {"title": "metric"}})
     min_accuracy: Float | None = Field(
-        None, ge=0, le=1, description="shorthand for thresholds: {accuracy: {lower: ...}}")
+        None, ge=0, le=1, description="classification shorthand for thresholds: {accuracy: {lower: ...}}, added "
+        "to the other bounds (refused if thresholds has accuracy too)")
     max_accuracy_drop: Float | None = Field(
-        None, ge=0, le=1, description="shorthand for change: {accuracy: {max_decrease: ...}}")
+        None, ge=0, le=1, description="classification shorthand for change: {accuracy: {max_decrease: ...}}, "
+        "added to the other bounds (refused if change has accuracy too)")
 
     def fill(self, label: Label) -> None:
         """The shorthands and the task's defaults written into `thresholds` and `change`; ValueError (one
@@ -464,10 +490,11 @@ class PusherSettings(Section):
     """Where blessed models are published, one numbered version directory each."""
 
     serving_dir: Location("serving directory", must_exist=False) | None = Field(
-        None, description="default: <run.root>/serving"
+        None, description="blessed models go to <serving_dir>/<version>/; default: <run.root>/serving"
     )
     # No upper bound: the Pusher slices its list of versions with it.
-    keep: Int | None = Field(None, ge=1, description="versions to retain (newest first); default: all")
+    keep: Int | None = Field(None, ge=1, description="versions to retain, newest first (the served, newest one is "
+                             "never removed); default: all")
 
 
 class BeamSettings(Section):
@@ -476,7 +503,8 @@ class BeamSettings(Section):
     # No arguments: Beam's defaults, the in-memory DirectRunner with one worker. Any argument makes
     # TFX build an sdist of itself for remote workers before each Beam component (0.9 s each here,
     # tfx/utils/dependency_utils.py), which a DirectRunner never installs.
-    args: list[str] = []
+    args: list[str] = Field([], description="Beam pipeline arguments of local runs, e.g. --direct_num_workers=4; "
+                            "none: Beam's in-memory DirectRunner with one worker")
 
 
 class DriftSettings(Section):
@@ -528,23 +556,30 @@ class ObjectStoreSettings(Section):
 
 
 class KubeflowSettings(Section):
-    """Where and how the pipeline runs on Kubeflow Pipelines (`tfxflow compile/submit/schedule`)."""
+    """Where and how the pipeline runs on Kubeflow Pipelines (`tfxflow compile`, `submit` and `schedule`)."""
 
-    image: str | None = Field(None, description="container image built from this project's Dockerfile")
+    image: str | None = Field(None, description="container image built from this project's Dockerfile; "
+                              "required to compile")
     pipeline_root: Annotated[str, AfterValidator(_pipeline_root)] | None = Field(
         None, description="the gs://, s3:// or minio:// URI the cluster writes artifacts under, e.g. "
-        "minio://mlpipeline/v2/artifacts (a default Kubeflow install) or gs://bucket/tfxflow"
+        "minio://mlpipeline/v2/artifacts (a default Kubeflow install) or gs://bucket/tfxflow; required to "
+        "compile; also the compiled spec's defaultPipelineRoot"
     )
-    object_store: ObjectStoreSettings = ObjectStoreSettings()
+    object_store: ObjectStoreSettings = Field(
+        ObjectStoreSettings(), description="how tasks reach the S3-compatible store of s3:// and minio:// locations"
+    )
     beam_args: list[str] = Field(
         ["--direct_running_mode=multi_processing", "--direct_num_workers=0"],
         description="Beam pipeline arguments on the cluster (default: every core of the pod)",
     )
     service_account: str | None = Field(
-        None, description="Kubernetes service account of the run's pods (default: KFP's, pipeline-runner; "
-        "default-editor on multi-user Kubeflow)"
+        None, description="Kubernetes service account of the run's pods, e.g. one with access to the buckets; "
+        "default: KFP's (pipeline-runner; default-editor on multi-user Kubeflow)"
     )
-    schedule: ScheduleSettings | None = None
+    schedule: ScheduleSettings | None = Field(
+        None, description="the recurring run `tfxflow schedule` creates; default: none (`tfxflow schedule` "
+        "refuses to run without it)"
+    )
 
 
 def _reference(value: str) -> str:
@@ -582,28 +617,38 @@ def _pipeline_name(value: Any) -> str:
     return value
 
 
+PipelineName = Annotated[str, PlainValidator(_pipeline_name),
+                         WithJsonSchema({"type": "string", "pattern": NAME_PATTERN})]
+
+
 class PipelineSpec(Section):
     """A whole pipeline file, validated with `validate_spec` (which knows the ingest kind's keys)."""
 
-    name: Annotated[str, PlainValidator(_pipeline_name)]
-    ingest: IngestSettings
+    name: PipelineName = Field(
+        description="lowercase letters, digits and -, starting with a letter or digit, at most 128 characters "
+        "(Kubeflow Pipelines' rule); names the MLMD pipeline context and the default run.root")
+    ingest: IngestSettings = Field(description="where the data comes from: the ingest kind and its keys")
     schema_file: Annotated[Location("schema file"), AfterValidator(check_schema)] | None = Field(
-        None, description="default: the ingest kind's curated schemas/<kind>/schema.pbtxt (`tfxflow schema infer` "
-        "writes a starting one)"
+        None, description="the curated TFDV schema (protobuf text) the data must match, read when the file is "
+        "loaded (a local file over 4 MiB or without features is refused); it fixes the label's type and classes "
+        "and, for the default Transform, every feature's encoding; default: the ingest kind's curated "
+        "schemas/<kind>/schema.pbtxt, if it has one (`tfxflow schema infer` writes a starting one)"
     )
     task: Optional[Task] = Field(
-        None, description="classification or regression; default: from the label's type in the schema (FLOAT: "
+        None, description="what the model predicts, a class or a number (task: regression makes an INT label a "
+        "number); an ingest kind may train one task only; default: from the label's type in the schema (FLOAT: "
         "regression, INT or BYTES: classification)")
-    label: LabelSettings = LabelSettings()
-    run: RunSettings = RunSettings()
-    transform: TransformSettings = TransformSettings()
-    trainer: TrainerSettings = TrainerSettings()
-    evaluator: EvaluatorSettings = EvaluatorSettings()
-    pusher: PusherSettings = PusherSettings()
-    beam: BeamSettings = BeamSettings()
-    drift: DriftSettings = DriftSettings()
-    kubeflow: KubeflowSettings = KubeflowSettings()
-    components: list[ComponentDeclaration] = []
+    label: LabelSettings = Field(LabelSettings(), description="which feature the model predicts")
+    run: RunSettings = Field(RunSettings(), description="where a local run keeps its records and artifacts")
+    transform: TransformSettings = Field(TransformSettings(), description="how Transform encodes the features")
+    trainer: TrainerSettings = Field(TrainerSettings(), description="the Keras model and its training")
+    evaluator: EvaluatorSettings = Field(EvaluatorSettings(), description="when a trained model is blessed")
+    pusher: PusherSettings = Field(PusherSettings(), description="where blessed models are published")
+    beam: BeamSettings = Field(BeamSettings(), description="Beam pipeline arguments of local runs")
+    drift: DriftSettings = Field(DriftSettings(), description="the drift check of each run's training data")
+    kubeflow: KubeflowSettings = Field(KubeflowSettings(), description="how the pipeline runs on Kubeflow Pipelines")
+    components: list[ComponentDeclaration] = Field(
+        [], description="your own TFX components, wired in after the pipeline's own")
     _target: Optional[Label] = PrivateAttr(None)
 
     @model_validator(mode="after")

@@ -175,8 +175,8 @@ def test_runs_lists_every_run_newest_first_and_marks_the_served_one(retraining):
     assert {r["pushed_version"] for r in runs if r["served"]} == {newest}
     assert [r["cached"] for r in runs] == [False, False, False, True, False]  # the unchanged rerun executed nothing
     table = tfxflow("runs", "pipelines/mnist.yaml", "--set", f"run.root={retraining.root}").stdout.splitlines()
-    assert table[0].split() == ["started", "status", "accuracy", "blessed", "pushed", "served", "drift"]
-    assert table[4].split()[2:3] + table[4].split()[5:6] == ["cached", "(cached)"]  # not read as a new push
+    assert table[0].split() == ["run", "status", "accuracy", "blessed", "pushed", "served", "drift"]
+    assert [table[4].split()[i] for i in (0, 1, 4)] == [runs[3]["run_id"], "cached", "(cached)"]  # not a new push
 
 
 def _blessing(root: Path, run_id: str) -> metadata_store_pb2.Artifact:

@@ -79,8 +79,8 @@ def regression_history(tmp_path):
 
 def test_a_regression_history_has_a_mean_squared_error_column(regression_history):
     header, row = runs(regression_history)
-    assert header.split()[:3] == ["started", "status", "mean_squared_error"]
-    assert row.split()[3] == "0.0012"  # started is two words: date and time
+    assert header.split()[:3] == ["run", "status", "mean_squared_error"]
+    assert row.split()[:3] == ["2026-01-02T03:04:05.000001", "succeeded", "0.0012"]  # the id `tfxflow report` takes
     assert header.index("mean_squared_error") == row.index("0.0012")
 
 
@@ -94,7 +94,7 @@ def test_a_regression_record_has_its_metric_and_no_accuracy(regression_history):
 def test_a_classification_history_keeps_its_accuracy_column_and_record(tmp_path):
     Store(tmp_path).run("2026-01-02T03:04:05.000001", CLASSIFICATION)
     header, row = runs(tmp_path)
-    assert header.split()[2] == "accuracy" and row.split()[3] == "0.9375"
+    assert header.split()[2] == "accuracy" and row.split()[2] == "0.9375"
     record = json.loads(runs(tmp_path, "--json")[0])
     assert record["accuracy"] == 0.9375 and record["task"] == "classification"
     assert record["metric"] == {"name": "accuracy", "value": 0.9375}

@@ -24,14 +24,16 @@ MAX_VALUES = 10**10
 
 
 class BakerIngest(IngestSettings):
-    """Generated sequences: the settings are the data (nothing to fingerprint but them)."""
+    """Generated sequences, uniform noise (label 0) or baker-map orbits x -> 3x mod 1 (label 1): the settings
+    are the data (nothing to fingerprint but them)."""
 
-    kind: Literal["baker"] = "baker"
-    examples: Int = Field(20000, ge=2, le=MAX_EXAMPLES, description="training examples")
-    eval_examples: Int = Field(2000, ge=2, le=MAX_EXAMPLES, description="evaluation examples")
+    kind: Literal["baker"] = Field("baker", description="generated sequences, a binary classification")
+    examples: Int = Field(20000, ge=2, le=MAX_EXAMPLES, description="training examples (half of each label)")
+    eval_examples: Int = Field(2000, ge=2, le=MAX_EXAMPLES, description="evaluation examples; (examples + "
+                               "eval_examples) x length is at most 10**10 values (40 GB of float32 TFRecords)")
     # A shard of 1000 sequences is generated in memory as float64: 800 MB at the longest.
-    length: Int = Field(100, ge=2, le=100_000, description="values per sequence")
-    seed: Int = Field(0, ge=0, le=MAX_SEED)
+    length: Int = Field(100, ge=2, le=100_000, description="values per sequence (the curated schema expects 100)")
+    seed: Int = Field(0, ge=0, le=MAX_SEED, description="the same seed generates the same data")
 
     # tests/test_spec.py checks these against components/baker_model/model.py's ARCHITECTURES.
     MODELS = ("mlp", "conv")

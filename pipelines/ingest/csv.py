@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Optional
 
+from pydantic import Field
+
 from tfxflow.pipelines.ingest.files import FileIngest
 
 if TYPE_CHECKING:
@@ -21,9 +23,11 @@ if TYPE_CHECKING:
 
 
 class CsvIngest(FileIngest):
-    """CSV files: one file, every `*.csv` of a directory (or of its train/ and eval/), or a glob."""
+    """CSV files with a header row: one file, every `*.csv` of a directory (or of its train/ and eval/), or a
+    glob. Each column is a feature, typed (integer, float or string) from all rows; an empty cell or NA is a
+    missing value."""
 
-    kind: Literal["csv"] = "csv"
+    kind: Literal["csv"] = Field("csv", description="CSV files with a header row")
     FILES = "*.csv"
 
     def component(self) -> type[BaseComponent]:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional, Union
 
-from pydantic import Field, PlainValidator, field_validator
+from pydantic import Field, PlainValidator, WithJsonSchema, field_validator
 
 from tfxflow.components import object_store
 from tfxflow.pipelines.spec import IngestSettings, location_text
@@ -46,7 +46,8 @@ def _data_path(value: Any) -> Union[str, Path]:
     return Path(value)
 
 
-DataPath = Annotated[Union[str, Path], PlainValidator(_data_path)]
+DataPath = Annotated[Union[str, Path], PlainValidator(_data_path),
+                     WithJsonSchema({"type": "string", "format": "path, glob or URI"})]
 
 
 class FileIngest(IngestSettings):
@@ -54,9 +55,12 @@ class FileIngest(IngestSettings):
     is split by a hash of each record, `eval_fraction` of it to `eval` (the same record always lands
     in the same split)."""
 
-    path: DataPath = Field(description="a file, a directory (with train/ and eval/, or not) or a glob; or a URI")
-    eval_fraction: float = Field(0.2, ge=0.01, le=0.5, description="share of the records hashed into eval, "
-                                 "a multiple of 0.01; unused when the directory has train/ and eval/")
+    path: DataPath = Field(description="a file, a directory (its train/ and eval/ folders are the splits if it "
+                           "has both; else its data files, split by hash) or a glob; or a URI")
+    # multipleOf for the JSON schema only: _whole_buckets checks it, with a tolerance float modulo lacks.
+    eval_fraction: float = Field(0.2, ge=0.01, le=0.5, json_schema_extra={"multipleOf": 1 / BUCKETS},
+                                 description="share of the records hashed into eval (the same record always "
+                                 "lands in the same split); unused when the directory has train/ and eval/")
 
     FILES: ClassVar[str] = "*"  # what a directory's data files are named
 

@@ -21,11 +21,13 @@ if TYPE_CHECKING:
 
 
 class MnistIngest(NpzIngest):
-    """The npz's train arrays become the `train` split (`image`, `label`), its test arrays `eval`."""
+    """An MNIST .npz (uint8 N x 28 x 28 images, labels 0-9): its train arrays become the `train` split
+    (`image`, `label`), its test arrays `eval`."""
 
-    kind: Literal["mnist"] = "mnist"
+    kind: Literal["mnist"] = Field("mnist", description="an MNIST .npz")
     path: Optional[Location(".npz file")] = Field(
-        None, description="default: keras' cached download (~/.keras/datasets/mnist.npz)"
+        None, description="the MNIST .npz (x_train, y_train, x_test, y_test); default: Keras' download, fetched "
+        "once to ~/.keras/datasets/mnist.npz (with no network: an error saying to set it)"
     )
 
     # tests/test_spec.py checks these against components/mnist_model/model.py's ARCHITECTURES.

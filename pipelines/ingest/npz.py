@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal, Optional
 
+from pydantic import Field
+
 from tfxflow.pipelines.spec import IngestSettings, Location, location_text
 
 if TYPE_CHECKING:
@@ -25,10 +27,11 @@ if TYPE_CHECKING:
 
 
 class NpzIngest(IngestSettings):
-    """The npz's train arrays become the `train` split, its test arrays the `eval` split."""
+    """Numeric arrays of an .npz, of any shape: each row of x_train and x_test becomes the feature `x`, each
+    y value the label; the train arrays are the `train` split, the test arrays the `eval` split."""
 
-    kind: Literal["npz"] = "npz"
-    path: Location(".npz file")
+    kind: Literal["npz"] = Field("npz", description="numeric arrays of an .npz")
+    path: Location(".npz file") = Field(description="the .npz holding x_train, y_train, x_test and y_test")
 
     FEATURE: ClassVar[str] = "x"  # the feature each row of x becomes
     DESCRIBED: ClassVar[str] = "npz"

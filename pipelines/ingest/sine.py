@@ -20,12 +20,13 @@ MAX_EXAMPLES = 10**9  # 8 bytes a point in memory per chunk only; about 20 bytes
 
 
 class SineIngest(IngestSettings):
-    """Generated points: the settings are the data (nothing to fingerprint but them)."""
+    """Generated points of y = sin(x), x uniform in [0, 2π): the settings are the data (nothing to fingerprint
+    but them)."""
 
-    kind: Literal["sine"] = "sine"
+    kind: Literal["sine"] = Field("sine", description="generated points of sin(x), a regression")
     examples: Int = Field(5000, ge=2, le=MAX_EXAMPLES, description="training points")
     eval_examples: Int = Field(1000, ge=2, le=MAX_EXAMPLES, description="evaluation points")
-    seed: Int = Field(0, ge=0, le=MAX_SEED)
+    seed: Int = Field(0, ge=0, le=MAX_SEED, description="the same seed generates the same points")
     noise: Float = Field(0.0, ge=0, le=10, description="standard deviation of Gaussian noise added to y")
 
     # tests/test_spec.py checks these against components/sine_model/model.py's ARCHITECTURES.

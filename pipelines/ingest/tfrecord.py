@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Optional
 
+from pydantic import Field
+
 from tfxflow.pipelines.ingest.files import FileIngest
 
 if TYPE_CHECKING:
@@ -17,9 +19,10 @@ if TYPE_CHECKING:
 
 
 class TFRecordIngest(FileIngest):
-    """TFRecord files: one file, every file of a directory (or of its train/ and eval/), or a glob."""
+    """TFRecord files of tf.Examples, gzipped (.gz) or not: one file, every file of a directory (or of its
+    train/ and eval/), or a glob."""
 
-    kind: Literal["tfrecord"] = "tfrecord"
+    kind: Literal["tfrecord"] = Field("tfrecord", description="TFRecord files of tf.Examples")
 
     def component(self) -> type[BaseComponent]:
         from tfxflow.components.file_example_gen.component import ImportExampleGen
