@@ -51,6 +51,9 @@ def import_object(path: str) -> Any:
         module = importlib.import_module(module_name)
     except (ImportError, SyntaxError) as error:
         raise UnknownName(f"{path!r}: cannot import {module_name} ({error})") from None
+    except Exception as error:  # the module's own code failed as it ran: the file names broken code
+        reason = " ".join(str(error).split())[:200]
+        raise UnknownName(f"{path!r}: importing {module_name} raised {type(error).__name__}: {reason}") from None
     try:
         return getattr(module, attribute)
     except AttributeError:

@@ -139,6 +139,19 @@ def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_com
     return built
 
 
+def user_component_class(declared: ComponentDeclaration) -> type[base_component.BaseComponent]:
+    """The TFX component class `declared` names, its module imported (its code runs); UnknownName (one line
+    naming the component) when it cannot be imported or is no component class."""
+    where = f"components: {declared.id}"
+    try:
+        component_class = import_object(declared.class_)
+    except UnknownName as error:
+        raise UnknownName(f"{where}: {error}") from None
+    if not (isinstance(component_class, type) and issubclass(component_class, base_component.BaseComponent)):
+        raise UnknownName(f"{where}: class {declared.class_} is not a TFX component (BaseComponent subclass)")
+    return component_class
+
+
 def user_component(declared: ComponentDeclaration, built: dict[str, base_component.BaseComponent]
                    ) -> base_component.BaseComponent:
     """The user's component `declared`, its inputs the outputs of the `built` components they name.
@@ -149,9 +162,7 @@ def user_component(declared: ComponentDeclaration, built: dict[str, base_compone
     where = f"components: {declared.id}"
     if declared.id in built:
         raise UnknownName(f"{where}: the id is taken by a component of the pipeline; expected another")
-    component_class = import_object(declared.class_)
-    if not (isinstance(component_class, type) and issubclass(component_class, base_component.BaseComponent)):
-        raise UnknownName(f"{where}: class {declared.class_} is not a TFX component (BaseComponent subclass)")
+    component_class = user_component_class(declared)
     channels = {}
     for argument, reference in declared.inputs.items():
         producer, _, key = reference.partition(".")

@@ -160,8 +160,15 @@ def predict(model_dir: str, inputs: tuple[Path, ...], as_json: bool) -> None:
 @click.argument("spec_file", type=_SPEC_FILE)
 @_SET
 def validate(spec_file: Path, overrides: tuple[str, ...]) -> None:
-    """Check SPEC_FILE and print it with every default filled in."""
+    """Check SPEC_FILE and print it with every default filled in; the classes of `components:` are imported
+    (their modules run), so one that cannot be is refused here too."""
     spec = load_spec(spec_file, overrides)
+    if spec.components:
+        _quiet_tensorflow()
+        from tfxflow.pipelines.build import user_component_class  # TFX: only for a file that declares components
+
+        for declared in spec.components:
+            user_component_class(declared)
     click.echo(yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False), nl=False)
 
 
@@ -188,6 +195,8 @@ def drift(
     from tfxflow.pipelines.drift import check_drift, write_html
 
     check = check_drift(spec, new_data, baseline)
+    if check.notices:
+        click.echo("\n".join(f"notice: {notice}" for notice in check.notices), err=True)
     if html_file:
         write_html(check, html_file)
     click.echo(json.dumps(check.to_json(), indent=2) if as_json else check.to_text())
@@ -204,7 +213,9 @@ def schema() -> None:
 @_SET
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The schema file.")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
-def infer(spec_file: Path, overrides: tuple[str, ...], output: Path, force: bool) -> None:
+@click.option("--max-classes", type=click.IntRange(2, 1_000_000), default=1000, show_default=True,  # MAX_CLASSES
+              help="The most classes a string label's domain is written with.")
+def infer(spec_file: Path, overrides: tuple[str, ...], output: Path, force: bool, max_classes: int) -> None:
     """Infer a starting TFDV schema from SPEC_FILE's training split, with drift comparators.
 
     Curate it (domains, presence, thresholds), commit it, and name it in the file's schema_file.
@@ -215,7 +226,7 @@ def infer(spec_file: Path, overrides: tuple[str, ...], output: Path, force: bool
     _quiet_tensorflow()
     from tfxflow.pipelines.schema_infer import infer_schema, write_schema
 
-    inferred, described = infer_schema(spec)
+    inferred, described = infer_schema(spec, max_classes)
     write_schema(inferred, output, replace=force)
     features = ", ".join(feature.name for feature in inferred.feature)
     click.echo(f"{output}: {len(inferred.feature)} features ({features}) inferred from {described}; "

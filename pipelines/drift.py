@@ -20,6 +20,7 @@ from typing import Optional
 
 import pyarrow as pa
 import tensorflow as tf
+from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx_bsl.coders import example_coder
 
 from tfxflow.components.atomic_pusher.versions import newest_version
@@ -49,6 +50,7 @@ class DriftCheck:
     report: DriftReport
     statistics: Statistics
     baseline_statistics: Statistics
+    notices: tuple[str, ...] = ()  # lines for stderr: features the data lacks and the schema lets be missing
 
     def to_json(self) -> dict:
         return {"data": self.data, "baseline": self.baseline, "examples": self.examples, **self.report.to_json()}
@@ -72,6 +74,7 @@ def check_drift(spec: PipelineSpec, data: Optional[str | Path], baseline: Option
     schema = load_schema(location_text(spec.schema_file))
     statistics, description, examples = new_data_statistics(spec, data)
     present = {".".join(feature.path.step) for feature in statistics.datasets[0].features}
+    notices = _missing_features(schema, present, spec.label.key, description)
     if spec.label.key not in present:
         kept = [feature for feature in schema.feature if feature.name != spec.label.key]
         del schema.feature[:]
@@ -86,7 +89,22 @@ def check_drift(spec: PipelineSpec, data: Optional[str | Path], baseline: Option
             f"baseline {baseline_description}: no statistics of {', '.join(missing)}; "
             f"expected the training statistics of a {spec.ingest.kind} pipeline"
         )
-    return DriftCheck(description, baseline_description, examples, report, statistics, baseline_statistics)
+    return DriftCheck(description, baseline_description, examples, report, statistics, baseline_statistics,
+                      notices)
+
+
+def _missing_features(schema: schema_pb2.Schema, present: set[str], label: str, data: str) -> tuple[str, ...]:
+    """A notice for each schema feature the new data lacks that the schema lets be missing (a presence below
+    100 %); DriftInputError (one line, naming the data's other features: `Age` for `age`) for another."""
+    missing = [feature for feature in schema.feature if feature.name not in present and feature.name != label]
+    required = [feature.name for feature in missing if feature.presence.min_fraction >= 1]
+    if required:
+        known = {feature.name for feature in schema.feature}
+        others = sorted(present - known)
+        raise DriftInputError(f"{data}: no feature {', '.join(required)}, which the schema requires; its other "
+                              f"features: {', '.join(others) or 'none'}; expected the features of the schema")
+    return tuple(f"{data}: no feature {feature.name}; the schema lets it be missing, so it is compared as missing"
+                 for feature in missing)
 
 
 def new_data_statistics(spec: PipelineSpec, data: Optional[str | Path]) -> tuple[Statistics, str, int]:

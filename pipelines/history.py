@@ -81,8 +81,8 @@ def _record(
         run_id=run.name,
         started=datetime.datetime.fromtimestamp(run.create_time_since_epoch / 1000).isoformat(timespec="seconds"),
         status="failed" if failed else "succeeded" if any(nodes[e] == "Pusher" for e in done) else "incomplete",
-        cached=bool(done) and all(e.last_known_state == metadata_store_pb2.Execution.CACHED
-                                  for e in executions if e.id in done),
+        cached=bool(executions) and all(e.last_known_state == metadata_store_pb2.Execution.CACHED
+                                        for e in executions),  # a killed component's execution is RUNNING
         accuracy=value if name == "accuracy" else None,
         task=task_of(outcome) if outcome is not None else None,
         metric={"name": name, "value": value} if name is not None else None,

@@ -14,7 +14,7 @@ anything is decoded; every problem is one PredictError line naming the file.
 """
 from __future__ import annotations
 
-import csv
+import dataclasses
 import gzip
 import json
 import math
@@ -56,11 +56,13 @@ class PredictError(BadInput):
 
 @dataclass(frozen=True)
 class Layout:
-    """A pushed model's raw input features, name -> (INT, FLOAT or BYTES, shape), and the ingest kind it was
-    trained from (`ingest.kind` as the pipeline file names it; None for a model pushed before it was recorded)."""
+    """A pushed model's raw input features, name -> (INT, FLOAT or BYTES, shape), the ingest kind it was
+    trained from (`ingest.kind` as the pipeline file names it; None for a model pushed before it was recorded)
+    and the features its schema lets be missing (a presence below 100 %)."""
 
     features: dict[str, tuple[str, tuple[int, ...]]]
     kind: str | None = None
+    optional: frozenset[str] = frozenset()  # features the schema lets be missing from an example
 
     @property
     def mnist(self) -> bool:
@@ -104,30 +106,55 @@ def version_directory(path: str | Path) -> str:
 
 
 def model_layout(path: str | Path) -> Layout:
-    """What the model at `path` reads, and its ingest kind. A model with no input schema beside it is read
-    as MNIST's, as tfxflow pushed them first, and so is a directory that is no model, whose error comes
-    when it is loaded."""
-    try:
-        directory = version_directory(path)
-    except PredictError:
-        return Layout(_MNIST)  # inputs are checked first; the directory's own error comes when it is loaded
-    return Layout(_features(directory), _kind(directory))
+    """What the model at `path` reads, and its ingest kind; PredictError for a path that holds no pushed
+    model. A model with no input schema beside it is read as MNIST's, as tfxflow pushed them first."""
+    directory = version_directory(path)
+    schema_file = os.path.join(directory, INPUT_SCHEMA)
+    if not filesystem(schema_file).exists(schema_file):
+        return Layout(_MNIST, _kind(directory))
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    schema = read_schema(schema_file)
+    features = {f.name: (schema_pb2.FeatureType.Name(f.type), tuple(d.size for d in f.shape.dim))
+                for f in schema.feature}
+    optional = frozenset(f.name for f in schema.feature if f.presence.min_fraction < 1)
+    return Layout(features, _kind(directory), optional)
 
 
 def check_tfrecords(path: Path) -> None:
-    """Raises PredictError unless each file of the input (a file, or every file under a directory) starts
-    as TFRecords do: its first record's length and that length's checksum (read through gzip for .gz)."""
+    """Raises PredictError unless every record of each file of the input (a file, or every file under a
+    directory; read through gzip for .gz) is whole: its length, the length's checksum and the data's. The
+    files are read a record at a time, so memory does not grow with them."""
     for file in _tfrecord_files(path):
         try:
             with open(file, "rb") as raw:
-                head = gzip.GzipFile(fileobj=raw).read(12) if file.suffix == ".gz" else raw.read(12)
+                _check_records(file, gzip.GzipFile(fileobj=raw) if file.suffix == ".gz" else raw)
         except (gzip.BadGzipFile, EOFError, zlib.error) as error:
             raise PredictError(f"{file}: not gzipped ({error}); expected TFRecords of tf.Examples") from None
         except OSError as error:
             raise PredictError(f"{file}: cannot be read ({error.strerror})") from None
-        if head and (len(head) < 12 or struct.unpack("<I", head[8:])[0] != _masked_crc32c(head[:8])):
-            raise PredictError(f"{file}: not a TFRecord file (no record header at its start); expected TFRecords "
-                               "of tf.Examples (a file, .gz or a directory)")
+
+
+def _check_records(file: Path, stream) -> None:
+    """Each record of a TFRecord stream: 8 bytes of length, its masked CRC-32C, the data and the data's."""
+    import google_crc32c
+
+    number = 0
+    while head := stream.read(12):
+        where = "at its start" if number == 0 else f"at record {number}"
+        if len(head) < 12 or struct.unpack("<I", head[8:])[0] != _masked_crc32c(head[:8]):
+            raise PredictError(f"{file}: not a TFRecord file (no record header {where}); expected TFRecords of "
+                               "tf.Examples (a file, .gz or a directory)")
+        checksum, remaining = google_crc32c.Checksum(), struct.unpack("<Q", head[:8])[0]
+        while remaining and (chunk := stream.read(min(remaining, 1 << 20))):  # a claimed length is not allocated
+            checksum.update(chunk)
+            remaining -= len(chunk)
+        footer = stream.read(4)
+        crc = _mask(int.from_bytes(checksum.digest(), "big"))
+        if remaining or len(footer) < 4 or struct.unpack("<I", footer)[0] != crc:
+            raise PredictError(f"{file}: record {number} is cut short or corrupt (its checksum differs); expected "
+                               "whole TFRecords of tf.Examples")
+        number += 1
 
 
 def read_tfrecords(path: Path) -> Iterator[Examples]:
@@ -146,26 +173,40 @@ def read_tfrecords(path: Path) -> Iterator[Examples]:
         raise PredictError(f"{path}: not readable as TFRecords ({error.message.splitlines()[0]})") from None
 
 
-def check_csv(layout: Layout, path: Path) -> None:
-    """Raises PredictError unless the file's header row names one of the model's features, at least."""
-    try:
-        with open(path, newline="", encoding="utf-8", errors="replace") as file:
-            header = next(csv.reader(file), [])
-    except (OSError, csv.Error) as error:
-        raise PredictError(f"{path}: not a readable CSV file with a header row ({error})") from None
-    if not set(header) & set(layout.features):
-        raise PredictError(f"{path}: no column is a feature of the model ({', '.join(layout.features)}); found "
-                           f"{', '.join(header) or 'no header row'}")
+def check_csv(layout: Layout, path: Path) -> list[str]:
+    """The model's features the file's header lacks, which the schema lets be missing; PredictError (one
+    line) for a header that lacks another (naming the columns the model does not read beside it: `Age` for
+    `age`), for no header row or no rows after it. The header is read as the pipeline reads it (csv_text)."""
+    from tfxflow.components.file_example_gen.csv_text import csv_header
+
+    header = csv_header(str(path))
+    missing = [name for name in layout.features if name not in header]
+    required = [name for name in missing if name not in layout.optional]
+    if required:
+        unexpected = [column for column in header if column not in layout.features]
+        raise PredictError(f"{path}: no column {', '.join(required)}, which the model reads; the header's other "
+                           f"columns: {', '.join(unexpected) or 'none'}; expected a column of each feature "
+                           f"({', '.join(layout.features)})")
+    with open(path, "rb") as file:
+        file.readline()  # the header, read above; multi-line quoted cells may follow, each row has a line
+        if not any(line.strip() for line in file):
+            raise PredictError(f"{path}: no rows after the header; expected a row per example")
+    return missing
 
 
 def read_csv(layout: Layout, path: Path) -> Iterator[Examples]:
-    """The CSV file's rows typed by the model's schema (CsvError, one line, for a row that is not), BATCH
-    at a time."""
-    from tfxflow.components.file_example_gen.csv_rows import csv_examples
+    """The CSV file's rows typed by the model's schema, BATCH at a time (memory does not grow with the file;
+    CsvError, one line, for a row that is not of its types), the first batch with a notice for each feature
+    the header lacks and the schema lets be missing."""
+    from tfxflow.components.file_example_gen.csv_rows import csv_example_batches
 
-    records = csv_examples([str(path)], {name: kind for name, (kind, _) in layout.features.items()})
-    for start in range(0, len(records), BATCH):
-        yield _named(path, records[start:start + BATCH], start)
+    notices = tuple(f"{path}: no column {name}; the model's schema lets it be missing, so every row is read "
+                    "without it" for name in check_csv(layout, path))
+    start = 0
+    types = {name: kind for name, (kind, _) in layout.features.items()}
+    for records in csv_example_batches(str(path), types, BATCH):
+        yield dataclasses.replace(_named(path, records, start), notices=notices if start == 0 else ())
+        start += len(records)
 
 
 def check_npz_rows(layout: Layout, path: Path) -> tuple[str, str, str]:
@@ -196,9 +237,23 @@ def read_npz_rows(layout: Layout, path: Path) -> Iterator[Examples]:
     start = 0
     with Npz(path) as npz:
         for rows in npz.chunks(npz.member(key), BATCH):
-            rows = rows.astype(np.float32 if kind == "FLOAT" else np.int64)
+            rows = _values(path, key, rows, start, kind, name)
             yield _named(path, array_examples(rows, None, name, ""), start)
             start += len(rows)
+
+
+def _values(path: Path, key: str, rows: np.ndarray, start: int, kind: str, name: str) -> np.ndarray:
+    """`rows` as the model's feature `name` takes them (float32 for FLOAT, int64 for INT); PredictError (one
+    line, naming the first row) for a value that is not a finite number, or not a whole one for INT."""
+    if rows.dtype.kind == "f":
+        flat = rows.reshape(len(rows), -1)
+        bad = ~np.isfinite(flat) if kind == "FLOAT" else ~np.isfinite(flat) | (flat != np.round(flat))
+        if bad.any():
+            row = int(bad.any(axis=1).argmax())
+            expected = "finite numbers" if kind == "FLOAT" else "whole numbers"
+            raise PredictError(f"{path}: {key}[{start + row}] holds {float(flat[row][bad[row]][0])!r}; expected "
+                               f"{expected} (the model's {name} is {kind})")
+    return rows.astype(np.float32 if kind == "FLOAT" else np.int64)
 
 
 def check_image(layout: Layout, path: Path) -> tuple[str, tuple[int, ...]]:
@@ -245,16 +300,6 @@ def _named(path: Path, records: list[bytes], start: int) -> Examples:
     return Examples([f"{path}[{i}]" for i in range(start, start + len(records))], records)
 
 
-def _features(directory: str) -> dict[str, tuple[str, tuple[int, ...]]]:
-    schema_file = os.path.join(directory, INPUT_SCHEMA)
-    if not filesystem(schema_file).exists(schema_file):
-        return _MNIST
-    from tensorflow_metadata.proto.v0 import schema_pb2
-
-    schema = read_schema(schema_file)
-    return {f.name: (schema_pb2.FeatureType.Name(f.type), tuple(d.size for d in f.shape.dim)) for f in schema.feature}
-
-
 def _kind(directory: str) -> str | None:
     """The `kind` of the model's model_info.json; None without one (a file tfxflow did not write counts as none)."""
     data = read_file(os.path.join(directory, MODEL_INFO))
@@ -275,8 +320,11 @@ def _tfrecord_files(path: Path) -> list[Path]:
 
 
 def _masked_crc32c(data: bytes) -> int:
-    """The checksum TFRecords give a record's length: CRC-32C, masked (tensorflow/tsl/lib/hash/crc32c.h)."""
+    """The checksum TFRecords give a record's length and data: CRC-32C, masked (tensorflow/tsl/lib/hash/crc32c.h)."""
     import google_crc32c
 
-    crc = google_crc32c.value(data)
+    return _mask(google_crc32c.value(data))
+
+
+def _mask(crc: int) -> int:
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF

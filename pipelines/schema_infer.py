@@ -28,14 +28,18 @@ from tfxflow.pipelines.spec import PipelineSpec
 # Proposed thresholds, of the order the curated schemas use for data that has not moved.
 CATEGORICAL_THRESHOLD = 0.05
 NUMERIC_THRESHOLD = 0.01
+# The most classes a string label's domain is written with, unless `schema infer --max-classes` says otherwise
+# (TFDV itself writes a string domain of at most 100 values, for features and labels alike).
+MAX_CLASSES = 1000
 
 
 class SchemaInferError(BadInput):
     """No schema can be inferred or written as asked; the message is one line."""
 
 
-def infer_schema(spec: PipelineSpec) -> tuple[schema_pb2.Schema, str]:
-    """The schema TFDV infers from the spec's training split, with drift comparators; and what was read."""
+def infer_schema(spec: PipelineSpec, max_classes: int = MAX_CLASSES) -> tuple[schema_pb2.Schema, str]:
+    """The schema TFDV infers from the spec's training split, with drift comparators; and what was read.
+    A string label's classes are its values, up to `max_classes` (SchemaInferError beyond, naming the limit)."""
     try:
         records, described = spec.ingest.training_examples(spec.label.key)
     except NotImplementedError:
@@ -43,7 +47,9 @@ def infer_schema(spec: PipelineSpec) -> tuple[schema_pb2.Schema, str]:
             f"ingest kind {spec.ingest.kind!r} cannot read its training split (it has no training_examples); "
             "write the schema by hand"
         ) from None
-    statistics = statistics_of(decode_examples(records), schema=None)
+    if not records:
+        raise SchemaInferError(f"no training examples in {described}; expected at least one to infer a schema from")
+    statistics = statistics_of(decode_examples(records), schema=None, num_rank_histogram_buckets=max_classes + 1)
     schema = tfdv.infer_schema(statistics)
     shapes = spec.ingest.feature_shapes()
     stats_of = {".".join(stats.path.step): stats for stats in statistics.datasets[0].features}
@@ -51,6 +57,8 @@ def infer_schema(spec: PipelineSpec) -> tuple[schema_pb2.Schema, str]:
     for feature in schema.feature:
         if not feature.HasField("shape") and _max_values(stats_of[feature.name]) <= 1:
             feature.value_count.max = 1  # at most one value, sometimes none (an empty CSV cell): imputed
+        if feature.name == spec.label.key and feature.type == schema_pb2.BYTES:
+            _class_names(schema, feature, stats_of[feature.name].string_stats, max_classes)
         if feature.name == spec.label.key and feature.type == schema_pb2.INT and spec.task != "regression":
             # class ids 0..N-1: the classes, and drift is a change of class shares
             feature.int_domain.min, feature.int_domain.max = 0, int(numbers[feature.name].max)
@@ -79,6 +87,21 @@ def write_schema(schema: schema_pb2.Schema, output: Path, replace: bool) -> None
         os.replace(partial, output)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _class_names(schema: schema_pb2.Schema, label: schema_pb2.Feature, stats: statistics_pb2.StringStatistics,
+                 max_classes: int) -> None:
+    """Every value of the string label as its string_domain (its order is the class ids), where TFDV wrote
+    none (over 100 values); SchemaInferError (one line) for more than `max_classes`."""
+    if label.HasField("domain"):
+        return
+    if len(stats.rank_histogram.buckets) > max_classes:  # it holds max_classes + 1 values at most
+        raise SchemaInferError(
+            f"label {label.name!r}: about {stats.unique:,} distinct values (TFDV's estimate), over the {max_classes:,} "
+            "classes schema infer writes; expected a label of fewer classes, or a --max-classes above that")
+    values = sorted(bucket.label for bucket in stats.rank_histogram.buckets)
+    schema.string_domain.add(name=label.name, value=values)
+    label.domain = label.name
 
 
 def _max_values(stats: statistics_pb2.FeatureNameStatistics) -> int:

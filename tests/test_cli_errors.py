@@ -40,10 +40,10 @@ feature { name: "age" type: INT value_count { max: 1 } }
 feature { name: "plan" type: BYTES domain: "plan" shape { dim { size: 1 } } }
 string_domain { name: "plan" value: "basic" value: "pro" }
 """
-# CSV files csv_rows.CsvError refuses, and the start of its line after the file's name.
+# CSV files csv_text.CsvError refuses, and the start of its line after the file's name.
 BAD_CSVS = [
-    (b"age,plan\n30,basic\n41,pro,extra\n", "a row of 3 cells (row 3 of the files); expected 2, one per column"),
-    (b"\xff\xfeage,plan\n30,basic\n", "not a readable CSV file with a header row ('utf-8' codec can't decode"),
+    (b"age,plan\n30,basic\n41,pro,extra\n", "row 3 has 3 cells; expected 2, one per column of the header"),
+    (b"\xff\xfeage,plan\n30,basic\n", "its header row is not UTF-8 text (invalid start byte at byte 0)"),
 ]
 
 
@@ -115,7 +115,7 @@ def error_classes():
 
 def test_every_error_class_derives_from_tfxflow_error():
     classes = error_classes()
-    assert ("tfxflow.components.file_example_gen.csv_rows", "CsvError") in classes  # the scan finds them
+    assert ("tfxflow.components.file_example_gen.csv_text", "CsvError") in classes  # the scan finds them
     outside = [f"{module}.{name}" for module, name in classes
                if not issubclass(getattr(importlib.import_module(module), name), TfxflowError)]
     assert outside == [], "derive these from components/errors.py's BadInput or TfxflowError"

@@ -45,15 +45,16 @@ class Store:
             self.nodes[name] = self.store.put_contexts([context])[0]
         return self.nodes[name]
 
-    def run(self, run_id, outcome):
-        """A run whose Evaluator blessed its model with `outcome` recorded, and whose Pusher completed."""
+    def run(self, run_id, outcome, states=None):
+        """A run whose Evaluator blessed its model with `outcome` recorded, and whose Pusher completed; or
+        each node in the state `states` gives it (CACHED, RUNNING: a run killed in it)."""
         run = self.store.put_contexts([pb.Context(type_id=self._type("context", "pipeline_run"), name=run_id)])[0]
         blessing = pb.Artifact(type_id=self._type("artifact", "ModelBlessing"), uri="/nowhere/blessing")
         blessing.custom_properties["blessed"].int_value = 1
         blessing.custom_properties[OUTCOME_KEY].string_value = json.dumps(outcome)
         for node, outputs in (("Evaluator", [("blessing", blessing)]), ("Pusher", [])):
             execution = pb.Execution(type_id=self._type("execution", node),
-                                     last_known_state=pb.Execution.COMPLETE)
+                                     last_known_state=(states or {}).get(node, pb.Execution.COMPLETE))
             events = []
             for key, artifact in outputs:
                 event = pb.Event(type=pb.Event.OUTPUT)
@@ -117,3 +118,16 @@ def test_runs_without_an_evaluation_show_a_dash(tmp_path):
     uncomputed = RunRecord(**{**record.to_json(), "metric": {"name": "mean_squared_error", "value": None}})
     assert metric_column([record]) == ("metric", ["-"])
     assert metric_column([uncomputed, record]) == ("mean_squared_error", ["-", "-"])
+
+
+def test_a_run_killed_in_the_pusher_after_cached_components_is_incomplete_not_cached(tmp_path):
+    store = Store(tmp_path)
+    store.run("2026-01-02T03:04:05.000001", CLASSIFICATION, {"Evaluator": pb.Execution.CACHED,
+                                                              "Pusher": pb.Execution.CACHED})
+    store.run("2026-01-03T03:04:05.000001", CLASSIFICATION, {"Evaluator": pb.Execution.CACHED,
+                                                              "Pusher": pb.Execution.RUNNING})
+    _, killed, cached = runs(tmp_path)
+    assert killed.split()[:2] == ["2026-01-03T03:04:05.000001", "incomplete"]
+    assert cached.split()[:2] == ["2026-01-02T03:04:05.000001", "cached"]
+    records = [json.loads(line) for line in runs(tmp_path, "--json")]
+    assert [(r["status"], r["cached"]) for r in records] == [("incomplete", False), ("succeeded", True)]

@@ -77,3 +77,32 @@ def test_a_kind_with_no_curated_schema_needs_one_named_and_says_how_to_get_one(t
     assert result.exit_code == 2 and result.stderr.strip() == (
         "ingest kind 'my_data.kinds:Rows' cannot read its training split (it has no training_examples); "
         "write the schema by hand")
+
+
+def many_classes(directory, classes: int, rows: int):
+    """A CSV project whose string label has `classes` values, each over rows / classes rows."""
+    lines = ["x,kind"] + [f"{i % 7},k{i % classes:05d}" for i in range(rows)]
+    (directory / "rows.csv").write_text("\n".join(lines) + "\n")
+    (directory / "p.yaml").write_text("name: many\ningest: {kind: csv, path: rows.csv}\nlabel: {key: kind}\n")
+
+
+def test_a_string_label_of_more_than_tfdvs_100_values_gets_every_class(tmp_path, monkeypatch):
+    many_classes(tmp_path, 150, 600)
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, ["schema", "infer", "p.yaml", "--output", "s.pbtxt"])
+    assert done.exit_code == 0, done.stderr
+    assert load_spec(tmp_path / "p.yaml", ["schema_file=s.pbtxt"]).target().classes == tuple(
+        f"k{i:05d}" for i in range(150))
+
+
+def test_a_label_of_more_classes_than_the_limit_names_the_limit(tmp_path, monkeypatch):
+    many_classes(tmp_path, 20_000, 20_000)
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, ["schema", "infer", "p.yaml", "--output", "s.pbtxt"])
+    assert done.exit_code == 2 and not (tmp_path / "s.pbtxt").exists()
+    assert done.stderr.startswith("label 'kind': about 20,")
+    assert done.stderr.strip().endswith(" distinct values (TFDV's estimate), over the 1,000 classes schema infer "
+                                        "writes; expected a label of fewer classes, or a --max-classes above that")
+    done = CliRunner().invoke(main, ["schema", "infer", "p.yaml", "--output", "s.pbtxt", "--max-classes", "20000"])
+    assert done.exit_code == 0, done.stderr
+    assert len(load_spec(tmp_path / "p.yaml", ["schema_file=s.pbtxt"]).target().classes) == 20_000

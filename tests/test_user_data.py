@@ -8,7 +8,8 @@ import pytest
 import tensorflow as tf
 
 from conftest import problems
-from tfxflow.components.file_example_gen.csv_rows import CsvError, csv_examples
+from tfxflow.components.file_example_gen.csv_rows import csv_examples
+from tfxflow.components.file_example_gen.csv_text import CsvError
 from tfxflow.components.npz_example_gen.arrays import open_arrays
 from tfxflow.components.npz_example_gen.examples import array_examples
 from tfxflow.components.npz_example_gen.mnist_npz import Npz, NpzError
@@ -113,7 +114,7 @@ def test_csv_rows_are_read_as_csv_example_gen_writes_them_with_na_missing(projec
 def test_a_csv_row_of_the_wrong_width_is_one_line(project):
     bad = project / "bad.csv"
     bad.write_text("age,plan\n1,basic\n2,pro,extra\n")
-    with pytest.raises(CsvError, match=r"bad.csv: a row of 3 cells \(row 3 of the files\); expected 2"):
+    with pytest.raises(CsvError, match=r"bad.csv: row 3 has 3 cells; expected 2"):
         csv_examples([str(bad)])
 
 

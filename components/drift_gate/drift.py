@@ -85,9 +85,10 @@ def compare(statistics: Statistics, schema: schema_pb2.Schema, baseline: Statist
     return DriftReport(sorted(features, key=lambda f: f.feature), lines)
 
 
-def statistics_of(record_batch: pa.RecordBatch, schema: schema_pb2.Schema) -> Statistics:
-    """TFDV statistics of in-memory examples, with the options StatisticsGen uses given the schema."""
-    return stats_impl.generate_statistics_in_memory(record_batch, tfdv.StatsOptions(schema=schema))
+def statistics_of(record_batch: pa.RecordBatch, schema: schema_pb2.Schema, **options: int) -> Statistics:
+    """TFDV statistics of in-memory examples, with the options StatisticsGen uses given the schema (and
+    `options` of tfdv.StatsOptions, such as num_rank_histogram_buckets)."""
+    return stats_impl.generate_statistics_in_memory(record_batch, tfdv.StatsOptions(schema=schema, **options))
 
 
 def load_schema(path: str | Path) -> schema_pb2.Schema:

@@ -93,7 +93,8 @@ def label_of(schema: schema_pb2.Schema, key: str, task: Optional[Task] = None) -
         values = tuple(_string_domain(schema, feature))
         if len(values) < 2:
             raise SchemaPlanError(f"label {key!r}: expected a string_domain of at least 2 class names in the "
-                                  "schema (`tfxflow schema infer` proposes one)")
+                                  "schema (`tfxflow schema infer` writes one of up to --max-classes, 1000 by "
+                                  "default, classes)")
         return Label(key, "classification", values, string=True)
     raise SchemaPlanError(f"label {key!r}: a {type_name} feature, and task is classification; expected INT class "
                           "ids or BYTES class names (or task: regression)")

@@ -1,4 +1,5 @@
-"""TFX's CsvExampleGen executor, with `NA` read as a missing value as an empty cell is.
+"""TFX's CsvExampleGen executor, with `NA` read as a missing value as an empty cell is, and the header
+read as every CSV reader of tfxflow reads it (csv_text.csv_header: no BOM in a name, no name twice).
 
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(CsvExecutor)
 
@@ -17,24 +18,9 @@ import tensorflow as tf
 from tfx.components.example_gen.csv_example_gen import executor as csv_executor
 from tfx.dsl.io import fileio
 from tfx.types import standard_component_specs
-from tfx.utils import io_utils
 from tfx_bsl.coders import csv_decoder
 
-# Cells read as missing values (compared after stripping spaces).
-MISSING = ("", "NA")
-
-
-def blank_missing(cells: list[bytes | str]) -> list[bytes | str]:
-    """The parsed cells of one CSV line with each MISSING marker emptied.
-
-        blank_missing([b"3", b"NA", b"pro"])   # [b"3", b"", b"pro"]
-    """
-    return [cell[:0] if _text(cell).strip() in MISSING else cell for cell in cells]
-
-
-def _text(cell: bytes | str) -> str:
-    return cell.decode("utf-8", "replace") if isinstance(cell, bytes) else cell
-
+from tfxflow.components.file_example_gen.csv_text import blank_missing, csv_header
 
 @beam.ptransform_fn
 @beam.typehints.with_input_types(beam.Pipeline)
@@ -44,9 +30,9 @@ def _csv_to_example(pipeline: beam.Pipeline, exec_properties: dict[str, Any], sp
     files = fileio.glob(pattern)
     if not files:
         raise RuntimeError(f"Split pattern {pattern} does not match any files.")
-    column_names = io_utils.load_csv_column_names(files[0])
+    column_names = csv_header(files[0])
     for path in files[1:]:
-        if io_utils.load_csv_column_names(path) != column_names:
+        if csv_header(path) != column_names:
             raise RuntimeError(f"Files in same split {pattern} have different header.")
     lines = (
         pipeline
