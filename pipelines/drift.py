@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import itertools
 import os
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -30,10 +32,14 @@ from tfxflow.components.drift_gate.drift import (
     compare,
     load_schema,
     load_statistics,
-    statistics_of,
+    statistics_of_batches,
 )
 from tfxflow.components.errors import BadInput
 from tfxflow.pipelines.spec import PipelineSpec, location_text
+
+
+# New examples decoded and measured at a time: the MNIST test split's 10,000 in one batch.
+BATCH_EXAMPLES = 10_000
 
 
 class DriftInputError(BadInput):
@@ -108,10 +114,22 @@ def _missing_features(schema: schema_pb2.Schema, present: set[str], label: str, 
 
 
 def new_data_statistics(spec: PipelineSpec, data: Optional[str | Path]) -> tuple[Statistics, str, int]:
-    """TFDV statistics of new data, a description of it, and its number of examples."""
+    """TFDV statistics of new data, a description of it, and its number of examples; the kind's records are
+    decoded and counted BATCH_EXAMPLES at a time, so memory holds one batch, however large the data."""
     records, description = spec.ingest.new_examples(data, spec.label.key)
-    batch = decode_examples(records)
-    return statistics_of(batch, load_schema(location_text(spec.schema_file))), description, batch.num_rows
+    examples = 0
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        nonlocal examples
+        decoder, stream = example_coder.ExamplesToRecordBatchDecoder(), iter(records)
+        while batch := list(itertools.islice(stream, BATCH_EXAMPLES)):
+            examples += len(batch)
+            yield decoder.DecodeBatch(batch)
+
+    statistics = statistics_of_batches(batches(), load_schema(location_text(spec.schema_file)))
+    if not examples:
+        raise DriftInputError("--data: no examples found")
+    return statistics, description, examples
 
 
 def write_html(check: DriftCheck, path: Path) -> None:
@@ -130,9 +148,9 @@ def write_html(check: DriftCheck, path: Path) -> None:
     path.write_text(page("tfxflow drift", body), encoding="utf-8")
 
 
-def read_tfrecords(data: str | Path, what: str) -> list[bytes]:
+def read_tfrecords(data: str | Path, what: str) -> Iterator[bytes]:
     """Every record of the TFRecord files (gzipped or not) under the directory `data` (a path or a URI),
-    serialized `what`."""
+    serialized `what`, read as they are asked for."""
     files = sorted(os.path.join(directory, name) for directory, _, names in tf.io.gfile.walk(str(data))
                    for name in names)
     if not files:
@@ -140,12 +158,20 @@ def read_tfrecords(data: str | Path, what: str) -> list[bytes]:
     return read_records(files, data)
 
 
-def read_records(files: list[str], where: str | Path) -> list[bytes]:
-    """Every record of the TFRecord `files` (`.gz`: gzipped), in order; `where` names them in errors."""
+def read_records(files: list[str], where: str | Path) -> Iterator[bytes]:
+    """Every record of the TFRecord `files` (`.gz`: gzipped), in order, read as they are asked for; `where`
+    names them in errors."""
     if not files:
         raise DriftInputError(f"--data: {where}: no TFRecord files found")
+    return _records(files, where)
+
+
+def _records(files: list[str], where: str | Path) -> Iterator[bytes]:
     try:
-        return [r.numpy() for f in files for r in tf.data.TFRecordDataset(f, "GZIP" if f.endswith(".gz") else "")]
+        for file in files:
+            records = tf.data.TFRecordDataset(file, "GZIP" if file.endswith(".gz") else "")
+            for batch in records.batch(BATCH_EXAMPLES).as_numpy_iterator():
+                yield from batch
     except tf.errors.OpError as error:
         raise DriftInputError(f"--data: {where}: not readable as TFRecords ({error.message.splitlines()[0]})") from None
 

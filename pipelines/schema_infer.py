@@ -42,6 +42,7 @@ def infer_schema(spec: PipelineSpec, max_classes: int = MAX_CLASSES) -> tuple[sc
     A string label's classes are its values, up to `max_classes` (SchemaInferError beyond, naming the limit)."""
     try:
         records, described = spec.ingest.training_examples(spec.label.key)
+        records = list(records)  # TFDV infers from all of them: a kind may give a stream
     except NotImplementedError:
         raise SchemaInferError(
             f"ingest kind {spec.ingest.kind!r} cannot read its training split (it has no training_examples); "

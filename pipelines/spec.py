@@ -39,7 +39,7 @@ from tfxflow.components.user_code import UnknownName, check_importable
 from tfxflow.pipelines.cron import check_cron
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from tensorflow_metadata.proto.v0 import schema_pb2
     from tfx.dsl.components.base.base_component import BaseComponent
@@ -213,9 +213,9 @@ class IngestSettings(Section):
         `tfxflow schema infer` to write into the schema; TFDV sees only how many values they hold."""
         return {}
 
-    def training_examples(self, label: str) -> tuple[list[bytes], str]:
+    def training_examples(self, label: str) -> tuple[Iterable[bytes], str]:
         """Serialized tf.Examples of the training split (its label feature named `label`), for `tfxflow
-        schema infer`, and what they are."""
+        schema infer`, and what they are: a list, or an iterator reading them as they are asked for."""
         raise NotImplementedError(f"{type(self).__name__}.training_examples")
 
     def schema_problem(self, schema: schema_pb2.Schema, spec: PipelineSpec) -> Optional[str]:
@@ -235,10 +235,11 @@ class IngestSettings(Section):
         """`key: problem` for each setting a Kubeflow cluster cannot use (local paths are found for you)."""
         return []
 
-    def new_examples(self, data: Optional[str | Path], label: str) -> tuple[list[bytes], str]:
+    def new_examples(self, data: Optional[str | Path], label: str) -> tuple[Iterable[bytes], str]:
         """Serialized tf.Examples of new data for `tfxflow drift` (`data`: a local Path, or a URI as a str such
         as s3://bucket/new.csv; None: the kind's own source; `label`: the label feature's name), and what
-        they are, in words; DriftInputError when `data` cannot be used."""
+        they are, in words; DriftInputError when `data` cannot be used. An iterator that reads them as they
+        are asked for keeps memory flat: drift measures them a batch at a time."""
         raise NotImplementedError(f"{type(self).__name__}.new_examples")
 
     @classmethod

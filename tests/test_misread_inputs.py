@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from tfxflow.components.file_example_gen.csv_rows import csv_example_batches, csv_examples
 from tfxflow.components.file_example_gen.csv_text import CsvError, csv_header
+from conftest import REPO
 from tfxflow.pipelines.cli import main
 
 # The input schema of the stand-in model: income always present, region may be missing.
@@ -213,3 +214,33 @@ def test_drift_refuses_data_lacking_a_required_feature_and_notes_an_optional_one
     with pytest.raises(DriftInputError, match=r"^new.csv: no feature income, which the schema requires; its other "
                                               r"features: Income; expected the features of the schema$"):
         _missing_features(schema, {"Income", "region"}, "plan", "new.csv")
+
+
+def test_drift_measures_new_data_a_batch_at_a_time_as_one_batch_would(monkeypatch):
+    from tfxflow.components.drift_gate.drift import statistics_of
+    from tfxflow.components.npz_example_gen.examples import array_examples
+    from tfxflow.pipelines import drift
+    from tfxflow.pipelines.load import load_spec
+
+    values = np.random.default_rng(0).random((250, 3)).astype(np.float32)
+    records = array_examples(values, np.arange(250) % 2, "x", "label")
+    pulled = []
+
+    def stream():  # what a kind's new_examples may give: records read as they are asked for
+        for record in records:
+            pulled.append(record)
+            yield record
+
+    spec = load_spec(str(REPO / "pipelines" / "baker.yaml"))
+    monkeypatch.setattr(type(spec.ingest), "new_examples", lambda self, data, label: (stream(), "a stream"))
+    monkeypatch.setattr(drift, "BATCH_EXAMPLES", 100)
+    statistics, _, examples = drift.new_data_statistics(spec, None)
+    whole = statistics_of(drift.decode_examples(records), drift.load_schema(str(spec.schema_file)))
+    assert examples == 250 and len(pulled) == 250
+    assert statistics.datasets[0].num_examples == whole.datasets[0].num_examples == 250
+    by_name = {f.path.step[0]: f for f in statistics.datasets[0].features}
+    whole_by_name = {f.path.step[0]: f for f in whole.datasets[0].features}
+    assert by_name["x"].num_stats.mean == pytest.approx(whole_by_name["x"].num_stats.mean, rel=1e-6)
+    monkeypatch.setattr(type(spec.ingest), "new_examples", lambda self, data, label: (iter(()), "nothing"))
+    with pytest.raises(drift.DriftInputError, match="--data: no examples found"):
+        drift.new_data_statistics(spec, None)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,7 +89,21 @@ def compare(statistics: Statistics, schema: schema_pb2.Schema, baseline: Statist
 def statistics_of(record_batch: pa.RecordBatch, schema: schema_pb2.Schema, **options: int) -> Statistics:
     """TFDV statistics of in-memory examples, with the options StatisticsGen uses given the schema (and
     `options` of tfdv.StatsOptions, such as num_rank_histogram_buckets)."""
-    return stats_impl.generate_statistics_in_memory(record_batch, tfdv.StatsOptions(schema=schema, **options))
+    return statistics_of_batches([record_batch], schema, **options)
+
+
+def statistics_of_batches(batches: Iterable[pa.RecordBatch], schema: schema_pb2.Schema, **options: int) -> Statistics:
+    """statistics_of the examples of every batch, one batch held at a time: TFDV's combiners take each batch
+    in turn (as StatisticsGen's Beam job gives them bundles) and their accumulators stay small.
+
+        statistics = statistics_of_batches(map(decoder.DecodeBatch, chunks), schema)   # memory: one chunk
+    """
+    generators = stats_impl.get_generators(tfdv.StatsOptions(schema=schema, **options), in_memory=True)
+    accumulators = [generator.create_accumulator() for generator in generators]
+    for batch in batches:
+        accumulators = [generator.add_input(accumulator, batch)
+                        for generator, accumulator in zip(generators, accumulators, strict=True)]
+    return stats_impl.extract_statistics_output(accumulators, generators)
 
 
 def load_schema(path: str | Path) -> schema_pb2.Schema:

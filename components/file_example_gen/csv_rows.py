@@ -8,6 +8,7 @@ TFX's row-to-Example conversion, with MISSING cells empty (csv_text.py: the head
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Optional
 
@@ -25,13 +26,31 @@ def csv_examples(paths: Sequence[str], types: Optional[dict[str, str]] = None) -
     """Serialized tf.Examples of every row of the CSV files `paths` (one header row each, all the same).
     `types` (column -> INT, FLOAT or BYTES, a schema's) fixes the columns' types; columns it lacks get
     no values. Without it, each column's type is inferred from all rows, as CsvExampleGen does."""
-    columns = _shared_header(paths)
-    if types is not None:
-        return [record for path in paths for batch in csv_example_batches(path, types) for record in batch]
-    rows = [cells for path in paths for cells in _rows(path, columns)]
+    return list(csv_records(paths, types))
+
+
+def csv_records(paths: Sequence[str], types: Optional[dict[str, str]] = None) -> Iterator[bytes]:
+    """csv_examples, made as they are asked for, BATCH_ROWS rows at a time: memory does not grow with the
+    files. Types inferred from all rows take a first pass over the files."""
+    _shared_header(paths)
+    if types is None:
+        types = _inferred_types(paths)
+    for path in paths:
+        for batch in csv_example_batches(path, types):
+            yield from batch
+
+
+def _inferred_types(paths: Sequence[str]) -> dict[str, str]:
+    """Each column's type as CsvExampleGen infers it from all rows of the files, read a batch at a time."""
+    columns = csv_header(paths[0])
     inferrer = csv_decoder.ColumnTypeInferrer(columns, skip_blank_lines=True)
-    infos = inferrer.extract_output(inferrer.add_inputs(inferrer.create_accumulator(), rows))
-    return _examples(paths[0], rows, infos)
+    accumulator = inferrer.create_accumulator()
+    for path in paths:
+        rows = iter(_rows(path, columns))
+        while batch := list(itertools.islice(rows, BATCH_ROWS)):
+            accumulator = inferrer.add_inputs(accumulator, batch)
+    names = {kind: name for name, kind in _TYPES.items()}
+    return {info.name: names.get(info.type, "") for info in inferrer.extract_output(accumulator)}
 
 
 def csv_example_batches(path: str, types: dict[str, str], size: int = BATCH_ROWS) -> Iterator[list[bytes]]:

@@ -41,12 +41,13 @@ class CsvIngest(FileIngest):
 
         return csv_examples(self.files()), f"the rows of {self.data_uri()}"
 
-    def new_examples(self, data: Optional[str | Path], label: str) -> tuple[list[bytes], str]:
-        """Rows of CSV files like the pipeline's (`data`: a file, directory or glob; default: its own)."""
-        from tfxflow.components.file_example_gen.csv_rows import csv_examples
+    def new_examples(self, data: Optional[str | Path], label: str) -> tuple[Iterator[bytes], str]:
+        """Rows of CSV files like the pipeline's (`data`: a file, directory or glob; default: its own), read a
+        batch at a time."""
+        from tfxflow.components.file_example_gen.csv_rows import csv_records
 
         where = str(data) if data is not None else self.data_uri()
-        return csv_examples(self.files(where)), where
+        return csv_records(self.files(where)), where
 
     @classmethod
     def prediction_examples(cls, path: Path, layout: Layout) -> Iterator[Examples]:

@@ -15,6 +15,9 @@ from pydantic import Field
 
 from tfxflow.pipelines.spec import IngestSettings, Location, location_text
 
+# Rows of an npz read and made tf.Examples at a time (`schema infer`, `drift`).
+CHUNK = 10_000
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -106,7 +109,9 @@ class NpzIngest(IngestSettings):
 
         check_rows(path, rows)
 
-    def _examples(self, path: str, splits: list[str], label: str) -> list[bytes]:
+    def _examples(self, path: str, splits: list[str], label: str) -> Iterator[bytes]:
+        """The rows of the npz's `splits` (x and y arrays), or rows alone under ROW_KEYS, as tf.Examples, read
+        CHUNK rows at a time."""
         import numpy as np
 
         from tfxflow.components.npz_example_gen.arrays import read_labels
@@ -123,11 +128,13 @@ class NpzIngest(IngestSettings):
                     raise NpzError(f"{path}: no {expected}; found {', '.join(npz.keys) or 'no arrays'}")
                 rows = npz.member(key)
                 self.check_rows(path, rows)
-                return array_examples(npz.read(rows), None, self.FEATURE, label)
-            records = []
+                for chunk in npz.chunks(rows, CHUNK):
+                    yield from array_examples(np.asarray(chunk), None, self.FEATURE, label)
+                return
             for x_key, y_key in pairs:
                 rows = npz.member(x_key)
                 self.check_rows(path, rows)
-                labels = read_labels(npz, npz.member(y_key), rows)
-                records += array_examples(np.asarray(npz.read(rows)), labels, self.FEATURE, label)
-        return records
+                labels, start = read_labels(npz, npz.member(y_key), rows), 0
+                for chunk in npz.chunks(rows, CHUNK):
+                    yield from array_examples(np.asarray(chunk), labels[start:start + len(chunk)], self.FEATURE, label)
+                    start += len(chunk)
