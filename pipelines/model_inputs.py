@@ -188,7 +188,7 @@ def check_csv(layout: Layout, path: Path) -> list[str]:
                            f"columns: {', '.join(unexpected) or 'none'}; expected a column of each feature "
                            f"({', '.join(layout.features)})")
     with open(path, "rb") as file:
-        file.readline()  # the header, read above; multi-line quoted cells may follow, each row has a line
+        file.readline()  # the header, checked above
         if not any(line.strip() for line in file):
             raise PredictError(f"{path}: no rows after the header; expected a row per example")
     return missing

@@ -32,17 +32,16 @@ def csv_examples(paths: Sequence[str], types: Optional[dict[str, str]] = None) -
 def csv_records(paths: Sequence[str], types: Optional[dict[str, str]] = None) -> Iterator[bytes]:
     """csv_examples, made as they are asked for, BATCH_ROWS rows at a time: memory does not grow with the
     files. Types inferred from all rows take a first pass over the files."""
-    _shared_header(paths)
+    columns = _shared_header(paths)
     if types is None:
-        types = _inferred_types(paths)
+        types = _inferred_types(paths, columns)
     for path in paths:
         for batch in csv_example_batches(path, types):
             yield from batch
 
 
-def _inferred_types(paths: Sequence[str]) -> dict[str, str]:
+def _inferred_types(paths: Sequence[str], columns: list[str]) -> dict[str, str]:
     """Each column's type as CsvExampleGen infers it from all rows of the files, read a batch at a time."""
-    columns = csv_header(paths[0])
     inferrer = csv_decoder.ColumnTypeInferrer(columns, skip_blank_lines=True)
     accumulator = inferrer.create_accumulator()
     for path in paths:

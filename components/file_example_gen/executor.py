@@ -22,6 +22,7 @@ from tfx_bsl.coders import csv_decoder
 
 from tfxflow.components.file_example_gen.csv_text import blank_missing, csv_header
 
+
 @beam.ptransform_fn
 @beam.typehints.with_input_types(beam.Pipeline)
 @beam.typehints.with_output_types(tf.train.Example)
