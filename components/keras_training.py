@@ -184,7 +184,8 @@ def _dataset(
     (MNIST's pixels in 1 byte each, not as 8-byte integers or 4-byte transformed floats), and the
     Transform graph, which works row by row, is applied to each batch: the same values in the same
     batches as transforming first, so 10x MNIST (470 MB of pixels) is held instead of streamed.
-    Otherwise (sparse or ragged features) the transformed features are held.
+    Otherwise (sparse or ragged features, or raw features that save under half the memory) the
+    transformed features are held.
     """
     raw = fn_args.data_accessor.tf_dataset_factory(
         files,
@@ -201,6 +202,11 @@ def _dataset(
     dense = all(isinstance(spec, tf.TensorSpec) for spec in raw.element_spec.values())
     kept = raw if dense else transformed
     held = _held(kept, memory_mb << 20)
+    if dense and held is not None and 2 * _size(held) > _rows(held) * _row_size(transformed.element_spec):
+        # The raw features save under half the memory (1,000 float columns save none): hold the transformed
+        # ones, a few tensors, not a tensor per raw feature for every batch to slice and transform.
+        dense, kept = False, transformed
+        held = _held(kept, memory_mb << 20)
     if held is None:
         rows = _count_records(files)
         logging.info("Streaming %d examples from %s every epoch: more than trainer.memory_mb=%d MB.",
@@ -209,7 +215,7 @@ def _dataset(
     else:
         # The tutorial's cache() step, done up front: training from tensors is faster than from a
         # cache of parsed records.
-        rows = int(tf.nest.flatten(held)[0].shape[0])
+        rows = _rows(held)
         rows_dataset = tf.data.Dataset.from_tensor_slices(held)
     if shuffle:
         rows_dataset = rows_dataset.shuffle(10_000, reshuffle_each_iteration=True)
@@ -238,7 +244,7 @@ def _held(batches: tf.data.Dataset, budget: int) -> Any:
     held, size = [], 0
     for batch in batches:
         tensors = [_narrowest(tensor) for tensor in tf.nest.flatten(batch)]
-        size += sum(tensor.shape.num_elements() * tensor.dtype.size for tensor in tensors)
+        size += _size(tensors)
         if size > budget:
             return None
         held.append(tensors)
@@ -247,6 +253,19 @@ def _held(batches: tf.data.Dataset, budget: int) -> Any:
         common = max((_NARROWER.index(part.dtype) for part in parts if part.dtype in _NARROWER), default=None)
         columns.append(tf.concat([part if common is None else tf.cast(part, _NARROWER[common]) for part in parts], 0))
     return tf.nest.pack_sequence_as(batches.element_spec, columns)
+
+
+def _rows(held: Any) -> int:
+    return int(tf.nest.flatten(held)[0].shape[0])
+
+
+def _size(held: Any) -> int:
+    return sum(tensor.shape.num_elements() * tensor.dtype.size for tensor in tf.nest.flatten(held))
+
+
+def _row_size(element_spec: Any) -> int:
+    """Bytes per row of a batched dataset of dense tensors."""
+    return sum(spec.shape[1:].num_elements() * spec.dtype.size for spec in tf.nest.flatten(element_spec))
 
 
 def _narrowest(tensor: tf.Tensor) -> tf.Tensor:

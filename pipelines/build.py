@@ -16,8 +16,11 @@ never by module_file, so an unchanged rerun is served entirely from cache.
 from __future__ import annotations
 
 import json
+from typing import Optional
 
+import tensorflow_data_validation as tfdv
 import tensorflow_model_analysis as tfma
+from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.components import StatisticsGen
 from tfx.dsl.components.base import base_component
 from tfx.orchestration import metadata, pipeline
@@ -28,6 +31,7 @@ from tfxflow.components.drift_gate.component import DriftGate
 from tfxflow.components.input_fingerprint.component import InputFingerprint
 from tfxflow.components.input_fingerprint.fingerprints import Fingerprints
 from tfxflow.components.schema_import.component import ImportSchemaGen
+from tfxflow.components.schema_text import read_schema
 from tfxflow.components.served_model_evaluator.component import ServedModelEvaluator
 from tfxflow.components.served_model_evaluator.metric_names import POSITIVE_CLASS, Metric, metric_names
 from tfxflow.components.user_code import UnknownName, import_object
@@ -41,6 +45,9 @@ _ENVIRONMENT_FLAGS = {"extra_packages", "extra_package", "setup_file", "requirem
                       "worker_harness_container_image", "sdk_container_image"}
 # Examples per model call in the Evaluator; TFMA's adaptive batching starts far smaller.
 _EVAL_BATCH = 1000
+# Features per TFDV combiner in StatisticsGen (StatsOptions.experimental_num_feature_partitions): one combiner
+# over 1,000 numeric features peaked at 2.8 GB, two at 2.1 GB, the same statistics (bench/wide_data.py).
+FEATURES_PER_PARTITION = 500
 
 
 def local_pipeline(spec: PipelineSpec, fingerprints: Fingerprints) -> pipeline.Pipeline:
@@ -84,13 +91,25 @@ def cluster_beam_args(spec: PipelineSpec) -> list[str]:
     return args
 
 
+def statistics_options(schema: schema_pb2.Schema) -> Optional[tfdv.StatsOptions]:
+    """StatisticsGen's TFDV options for `schema`: a wide schema's features split among TFDV's combiners, at
+    most FEATURES_PER_PARTITION each (None, TFDV's defaults, for a narrower one).
+
+        statistics_options(schema_of_1000_columns).experimental_num_feature_partitions   # 3
+    """
+    partitions = -(-len(schema.feature) // FEATURES_PER_PARTITION)
+    return tfdv.StatsOptions(experimental_num_feature_partitions=partitions) if partitions > 1 else None
+
+
 def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_component.BaseComponent]:
     functions = model_functions(spec)
-    label = spec.target()
+    curated = read_schema(location_text(spec.schema_file))
+    label = spec.target(curated)
     example_gen = spec.ingest.example_gen(spec.ingest.data_uri(), fingerprints.data, label.key)
     examples = example_gen.outputs["examples"]
     schema = ImportSchemaGen(schema_file=location_text(spec.schema_file), fingerprint=fingerprints.schema)
-    statistics = StatisticsGen(examples=examples, schema=schema.outputs["schema"])
+    statistics = StatisticsGen(examples=examples, schema=schema.outputs["schema"],
+                               stats_options=statistics_options(curated))
     gate = ValidationGate(statistics=statistics.outputs["statistics"], schema=schema.outputs["schema"]).with_id(
         "ExampleValidator"
     )

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from tfxflow.pipelines.kfp_client import KfpClient, PipelineVersion, Target
 
 _SPEC_FILE = click.Path(dir_okay=False, path_type=Path)
+_NAMES_SHOWN = 20  # feature names in schema infer's line; a table of 1,000 columns is counted, not listed
 _SET = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a setting, e.g. trainer.epochs=1."
 )
@@ -228,7 +229,9 @@ def infer(spec_file: Path, overrides: tuple[str, ...], output: Path, force: bool
 
     inferred, described = infer_schema(spec, max_classes)
     write_schema(inferred, output, replace=force)
-    features = ", ".join(feature.name for feature in inferred.feature)
+    names = [feature.name for feature in inferred.feature]
+    features = ", ".join(names[:_NAMES_SHOWN]) + (f" and {len(names) - _NAMES_SHOWN:,} more"
+                                                  if len(names) > _NAMES_SHOWN else "")
     click.echo(f"{output}: {len(inferred.feature)} features ({features}) inferred from {described}; "
                f"curate it, then set schema_file: {output}")
 

@@ -20,9 +20,8 @@ import tensorflow_data_validation as tfdv
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
-from tfxflow.components.drift_gate.drift import statistics_of
 from tfxflow.components.errors import BadInput
-from tfxflow.pipelines.drift import decode_examples
+from tfxflow.pipelines.drift import record_statistics
 from tfxflow.pipelines.spec import PipelineSpec
 
 # Proposed thresholds, of the order the curated schemas use for data that has not moved.
@@ -42,15 +41,14 @@ def infer_schema(spec: PipelineSpec, max_classes: int = MAX_CLASSES) -> tuple[sc
     A string label's classes are its values, up to `max_classes` (SchemaInferError beyond, naming the limit)."""
     try:
         records, described = spec.ingest.training_examples(spec.label.key)
-        records = list(records)  # TFDV infers from all of them: a kind may give a stream
     except NotImplementedError:
         raise SchemaInferError(
             f"ingest kind {spec.ingest.kind!r} cannot read its training split (it has no training_examples); "
             "write the schema by hand"
         ) from None
-    if not records:
+    statistics, examples = record_statistics(records, None, num_rank_histogram_buckets=max_classes + 1)
+    if not examples:
         raise SchemaInferError(f"no training examples in {described}; expected at least one to infer a schema from")
-    statistics = statistics_of(decode_examples(records), schema=None, num_rank_histogram_buckets=max_classes + 1)
     schema = tfdv.infer_schema(statistics)
     shapes = spec.ingest.feature_shapes()
     stats_of = {".".join(stats.path.step): stats for stats in statistics.datasets[0].features}

@@ -115,3 +115,24 @@ def test_a_feature_the_default_transform_cannot_encode_is_one_line(feature, norm
 def test_a_schema_of_only_the_label_has_nothing_to_learn_from():
     with pytest.raises(SchemaPlanError, match="no feature besides the label 'label'"):
         plan_features(schema(LABEL), label_of(schema(LABEL), "label"), "z_score")
+
+
+def test_the_single_value_numbers_are_one_model_input_in_the_schemas_order():
+    plan = plan_features(schema(CHURN), label_of(schema(CHURN), "plan"), "z_score")
+    assert plan.numbers == ("age", "income")  # not the vector `series`, the image or the categorical `store`
+
+
+@pytest.mark.parametrize("numbers", ['type: BYTES shape { dim { size: 1 } }', 'type: FLOAT shape { dim { size: 4 } }'])
+def test_a_feature_named_as_the_numbers_input_is_refused_beside_single_numbers(numbers):
+    text = CHURN + f'feature {{ name: "numbers" {numbers} }}'
+    with pytest.raises(SchemaPlanError, match=r"^feature 'numbers': a \w+ feature, and the default Transform gives "
+                                              r"that name to the single-value numeric features \(age, income\); "
+                                              r"expected another name$"):
+        plan_features(schema(text), label_of(schema(text), "plan"), "z_score")
+
+
+def test_a_single_value_number_may_be_named_numbers():
+    text = CHURN + 'feature { name: "numbers" type: FLOAT shape { dim { size: 1 } } }'
+    assert plan_features(schema(text), label_of(schema(text), "plan"), "z_score").numbers == ("age", "income",
+                                                                                              "numbers")
+

@@ -216,8 +216,9 @@ def test_drift_refuses_data_lacking_a_required_feature_and_notes_an_optional_one
         _missing_features(schema, {"Income", "region"}, "plan", "new.csv")
 
 
-def test_drift_measures_new_data_a_batch_at_a_time_as_one_batch_would(monkeypatch):
-    from tfxflow.components.drift_gate.drift import statistics_of
+@pytest.mark.parametrize(("count", "size"), [(100, 1 << 20), (10_000, 2000)])  # batches by count, by bytes
+def test_drift_measures_new_data_a_batch_at_a_time_as_one_batch_would(monkeypatch, count, size):
+    from tfxflow.components.drift_gate.drift import statistics_of, statistics_of_batches
     from tfxflow.components.npz_example_gen.examples import array_examples
     from tfxflow.pipelines import drift
     from tfxflow.pipelines.load import load_spec
@@ -233,10 +234,18 @@ def test_drift_measures_new_data_a_batch_at_a_time_as_one_batch_would(monkeypatc
 
     spec = load_spec(str(REPO / "pipelines" / "baker.yaml"))
     monkeypatch.setattr(type(spec.ingest), "new_examples", lambda self, data, label: (stream(), "a stream"))
-    monkeypatch.setattr(drift, "BATCH_EXAMPLES", 100)
+    monkeypatch.setattr(drift, "BATCH_EXAMPLES", count)
+    monkeypatch.setattr(drift, "BATCH_BYTES", size)
+    sizes = []
+
+    def counted(batches, *args, **options):
+        return statistics_of_batches((sizes.append(batch.num_rows) or batch for batch in batches), *args, **options)
+
+    monkeypatch.setattr(drift, "statistics_of_batches", counted)
     statistics, _, examples = drift.new_data_statistics(spec, None)
     whole = statistics_of(drift.decode_examples(records), drift.load_schema(str(spec.schema_file)))
     assert examples == 250 and len(pulled) == 250
+    assert sum(sizes) == 250 and 2 < len(sizes) < 10, sizes
     assert statistics.datasets[0].num_examples == whole.datasets[0].num_examples == 250
     by_name = {f.path.step[0]: f for f in statistics.datasets[0].features}
     whole_by_name = {f.path.step[0]: f for f in whole.datasets[0].features}

@@ -3,11 +3,13 @@
     schema = read_schema("schemas/churn/schema.pbtxt")
     plan = plan_features(schema, label_of(schema, "plan"), normalize="z_score")
     plan.features["age"].kind, plan.features["age"].shape      # "numeric", (1,)
+    plan.numbers                                                # ("age", "income", "tenure"): the input "numbers"
     plan.label.classes                                          # ("basic", "pro"): class id -> name
 
 One rule per feature, from its type and shape in the curated schema:
 - numeric (INT or FLOAT, one value or a fixed-length vector): `transform.normalize`; a feature that
-  may be missing from an example (no fixed shape, at most one value) is imputed with its mean;
+  may be missing from an example (no fixed shape, at most one value) is imputed with its mean; the
+  single-value ones reach the model as the columns of one input, NUMBERS (`plan.numbers` names them);
 - categorical (BYTES, or an INT domain marked `is_categorical`): vocabulary ids computed by TFT over
   the training split, one-hot encoded, with one id for values it never saw;
 - image (a shape of 2 or 3 dims, H x W or H x W x C): scaled from the schema's domain to [0, 1].
@@ -27,6 +29,8 @@ from tfxflow.components.label import Label, Task
 
 # Categorical values kept per feature when the schema gives no domain; the rest share one id.
 VOCABULARY_SIZE = 100
+# The model input holding every single-value numeric feature, one column each (FeaturePlan.numbers).
+NUMBERS = "numbers"
 IMAGE_RANKS = (2, 3)
 # What the built-in models of model.py need among the features, in words.
 MODEL_NEEDS = {"cnn": ("image", "an image feature (shape H x W or H x W x C)"),
@@ -57,6 +61,12 @@ class FeaturePlan:
 
     label: Label
     features: dict[str, Feature]
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """The single-value numeric features, in the schema's order: the columns of the model input NUMBERS."""
+        return tuple(name for name, feature in self.features.items()
+                     if feature.kind == "numeric" and feature.shape == (1,))
 
 
 def label_of(schema: schema_pb2.Schema, key: str, task: Optional[Task] = None) -> Label:
@@ -111,7 +121,12 @@ def plan_features(schema: schema_pb2.Schema, label: Label, normalize: str) -> Fe
     if not features:
         raise SchemaPlanError(f"the schema has no feature besides the label {label.key!r}; expected at least one "
                               "input")
-    return FeaturePlan(label, features)
+    plan = FeaturePlan(label, features)
+    if plan.numbers and NUMBERS in features and NUMBERS not in plan.numbers:
+        raise SchemaPlanError(f"feature {NUMBERS!r}: a {features[NUMBERS].kind} feature, and the default Transform "
+                              f"gives that name to the single-value numeric features ({', '.join(plan.numbers[:3])}"
+                              f"{', ...' if len(plan.numbers) > 3 else ''}); expected another name")
+    return plan
 
 
 def model_problem(plan: FeaturePlan, model: str) -> Optional[str]:

@@ -5,19 +5,21 @@
 
 The built-ins are registered in setup.py's `tfxflow.models` entry points exactly as a user's
 package can register its own, and take what a user's model function takes:
-`(feature_shapes, outputs) -> tf.keras.Model`, inputs named after the transformed features, and
-`outputs` the number of classes (a softmax over them) or 1 for a regression (one linear output).
+`(feature_shapes, outputs) -> tf.keras.Model`, inputs named after the transformed features (the
+single-value numeric ones as the columns of one input, `numbers`), and `outputs` the number of
+classes (a softmax over them) or 1 for a regression (one linear output).
 
     mlp   every feature, flattened and concatenated, through two dense layers
     cnn   two convolution blocks per image feature (H x W or H x W x C), beside the other features
-    conv  width-2 convolutions along each vector feature (sequences), beside the other features
+    conv  width-2 convolutions along each vector feature (sequences), beside the other features (and
+          beside `numbers`, whose columns are no sequence)
 """
 from __future__ import annotations
 
 import tensorflow as tf
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from tfxflow.components.feature_model.features import IMAGE_RANKS
+from tfxflow.components.feature_model.features import IMAGE_RANKS, NUMBERS
 from tfxflow.components.keras_training import train_and_export
 
 Shapes = dict[str, tuple[int, ...]]
@@ -63,7 +65,7 @@ def cnn(feature_shapes: Shapes, outputs: int) -> tf.keras.Model:
 def conv(feature_shapes: Shapes, outputs: int) -> tf.keras.Model:
     """Width-2 convolutions over consecutive values of each vector, max-pooled, then the head."""
     inputs = _inputs(feature_shapes)
-    sequences = [name for name, shape in feature_shapes.items() if len(shape) == 1 and shape[0] > 1]
+    sequences = [name for name, shape in feature_shapes.items() if len(shape) == 1 and shape[0] > 1 and name != NUMBERS]
     if not sequences:
         raise ValueError(f"trainer.model: conv needs a vector feature (a sequence of several values); the features "
                          f"are {_described(feature_shapes)}")

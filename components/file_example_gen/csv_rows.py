@@ -1,6 +1,7 @@
 """CSV rows as tf.Examples outside a pipeline (`schema infer`, `drift`, `predict`), exactly as
-CsvExampleGen's executor writes them: TFX's line reader, tfx_bsl's parser and type inference, and
-TFX's row-to-Example conversion, with MISSING cells empty (csv_text.py: the header, missing cells).
+CsvExampleGen's executor writes them: TFX's line reader and tfx_bsl's parser, with MISSING cells empty
+(csv_text.py: the header, missing cells), then the types and Examples TFX's per-cell steps give, computed
+a column at a time (csv_columns.py).
 
     records = csv_examples(["data/customers.csv"])                        # types inferred, as ExampleGen does
     for batch in csv_example_batches("new.csv", {"age": "INT", "plan": "BYTES"}):   # types from a schema
@@ -15,11 +16,10 @@ from typing import Optional
 from tfx.components.example_gen.csv_example_gen import executor as csv_executor
 from tfx_bsl.coders import csv_decoder
 
+from tfxflow.components.file_example_gen.csv_columns import BATCH_ROWS, ColumnType, column_types, examples, widest
 from tfxflow.components.file_example_gen.csv_text import CsvError, blank_missing, csv_header
 
-_TYPES = {"INT": csv_decoder.ColumnType.INT, "FLOAT": csv_decoder.ColumnType.FLOAT,
-          "BYTES": csv_decoder.ColumnType.STRING}
-BATCH_ROWS = 1024
+_TYPES = {"INT": ColumnType.INT, "FLOAT": ColumnType.FLOAT, "BYTES": ColumnType.STRING}
 
 
 def csv_examples(paths: Sequence[str], types: Optional[dict[str, str]] = None) -> list[bytes]:
@@ -42,39 +42,27 @@ def csv_records(paths: Sequence[str], types: Optional[dict[str, str]] = None) ->
 
 def _inferred_types(paths: Sequence[str], columns: list[str]) -> dict[str, str]:
     """Each column's type as CsvExampleGen infers it from all rows of the files, read a batch at a time."""
-    inferrer = csv_decoder.ColumnTypeInferrer(columns, skip_blank_lines=True)
-    accumulator = inferrer.create_accumulator()
+    types: dict[str, ColumnType] = {}
     for path in paths:
         rows = iter(_rows(path, columns))
         while batch := list(itertools.islice(rows, BATCH_ROWS)):
-            accumulator = inferrer.add_inputs(accumulator, batch)
+            types = widest(types, column_types(batch, columns))
     names = {kind: name for name, kind in _TYPES.items()}
-    return {info.name: names.get(info.type, "") for info in inferrer.extract_output(accumulator)}
+    return {name: names.get(types.get(name, ColumnType.UNKNOWN), "") for name in columns}
 
 
 def csv_example_batches(path: str, types: dict[str, str], size: int = BATCH_ROWS) -> Iterator[list[bytes]]:
     """Serialized tf.Examples of the CSV file's rows, `size` at a time (memory does not grow with the file),
     each column typed by `types` (column -> INT, FLOAT or BYTES; columns it lacks get no values)."""
     columns = csv_header(path)
-    infos = [csv_decoder.ColumnInfo(name, _TYPES.get(types.get(name, ""), csv_decoder.ColumnType.UNKNOWN))
-             for name in columns]
-    batch: list[list[bytes]] = []
-    for cells in _rows(path, columns):
-        batch.append(cells)
-        if len(batch) == size:
-            yield _examples(path, batch, infos)
-            batch = []
-    if batch:
-        yield _examples(path, batch, infos)
-
-
-def _examples(path: str, rows: list[list[bytes]], infos: list) -> list[bytes]:
-    to_example = csv_executor._ParsedCsvToTfExample()  # noqa: SLF001  TFX's own conversion
-    try:
-        return [example.SerializeToString() for cells in rows for example in to_example.process(cells, infos)]
-    except ValueError as error:  # a cell that is not of its column's type
-        raise CsvError(f"{path}: {' '.join(str(error).split())[:200]}; expected values of the schema's types") \
-            from None
+    kinds = {name: _TYPES.get(types.get(name, ""), ColumnType.UNKNOWN) for name in columns}
+    rows = iter(_rows(path, columns))
+    while batch := list(itertools.islice(rows, size)):
+        try:
+            yield examples(batch, columns, kinds)
+        except ValueError as error:  # a cell that is not of its column's type
+            raise CsvError(f"{path}: {' '.join(str(error).split())[:200]}; expected values of the schema's types") \
+                from None
 
 
 def _shared_header(paths: Sequence[str]) -> list[str]:
