@@ -8,9 +8,9 @@ Each feature is encoded as features.py plans it, and every output is a dense flo
 model can take: the single-value numeric features normalized, as the columns of one tensor `numbers`
 (missing values imputed with the training mean first), categorical values as one-hot vocabulary ids
 (vocabularies analyzed by TFT over the training split), vectors normalized, images scaled from the
-schema's range. A class label becomes class ids 0..N-1: string labels
-by their position in the schema's string_domain, so ids do not change when the data does. A
-regression's label stays in its units (float32): the loss, the metrics and `predict` use them.
+schema's range. A class label becomes class ids 0..N-1: string labels by their position in the
+schema's string_domain, so ids do not change when the data does. A regression's label stays in its
+units (float32): the loss, the metrics and `predict` use them.
 """
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ def numbers(inputs: dict[str, Any], features: list[Feature], method: str) -> tf.
     (bench/wide_data.py). A feature that may be missing gets its training mean first (an analysis pass of
     its own, only for data that has such features)."""
     table = tf.concat([_column(inputs[feature.name]) for feature in features], axis=1)
-    optional = tf.constant([feature.optional for feature in features])
     if any(feature.optional for feature in features):
+        optional = tf.constant([feature.optional for feature in features])
         present = tf.logical_not(tf.math.is_nan(table))
         sums = tft.sum(tf.where(present, table, tf.zeros_like(table)), reduce_instance_dims=False)
         means = sums / tft.sum(tf.cast(present, tf.float64), reduce_instance_dims=False)  # float64: normalization.py
