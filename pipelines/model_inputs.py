@@ -196,15 +196,15 @@ def check_csv(layout: Layout, path: Path) -> list[str]:
 
 def read_csv(layout: Layout, path: Path) -> Iterator[Examples]:
     """The CSV file's rows typed by the model's schema, BATCH at a time (memory does not grow with the file;
-    CsvError, one line, for a row that is not of its types), the first batch with a notice for each feature
-    the header lacks and the schema lets be missing."""
+    CsvError, one line, for a row that is not of its types or a NaN or infinite number), the first batch
+    with a notice for each feature the header lacks and the schema lets be missing."""
     from tfxflow.components.file_example_gen.csv_rows import csv_example_batches
 
     notices = tuple(f"{path}: no column {name}; the model's schema lets it be missing, so every row is read "
                     "without it" for name in check_csv(layout, path))
     start = 0
     types = {name: kind for name, (kind, _) in layout.features.items()}
-    for records in csv_example_batches(str(path), types, BATCH):
+    for records in csv_example_batches(str(path), types, BATCH, finite=True):
         yield dataclasses.replace(_named(path, records, start), notices=notices if start == 0 else ())
         start += len(records)
 

@@ -115,6 +115,21 @@ def test_text_that_is_not_utf8_is_one_line_and_the_other_inputs_are_predicted(tm
                               "a UTF-8 CSV file")
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity"])
+def test_a_number_that_is_not_finite_is_one_line_and_the_other_inputs_are_predicted(tmp_path, model, value):
+    bad = write(tmp_path / "bad.csv", f"income,region\n60,north\n{value},south\n")
+    good = write(tmp_path / "good.csv", "income,region\n30,north\n")
+    code, stdout, stderr = predict(model, bad, good)
+    assert code == 2 and stdout.splitlines() == [f"{good}[0]: basic (p=1.000)"]
+    assert stderr.strip() == (f"{bad}: column income holds {value!r}, not a finite number; expected values of the "
+                              "schema's types")
+
+
+def test_drift_and_schema_infer_read_nan_as_the_data_holds_it(tmp_path):
+    path = write(tmp_path / "rows.csv", "income\nnan\n2\n")
+    assert len(next(csv_example_batches(str(path), {"income": "FLOAT"}))) == 2
+
+
 def test_a_model_path_that_holds_no_model_is_refused_before_any_input(tmp_path):
     partial = tmp_path / "serving" / ".17.partial-abc"  # what a killed push leaves
     partial.mkdir(parents=True)

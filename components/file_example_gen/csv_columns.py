@@ -38,13 +38,18 @@ def widest(first: dict[str, ColumnType], second: dict[str, ColumnType]) -> dict[
             for name in {**first, **second}}
 
 
-def examples(rows: Sequence[list[bytes]], columns: Sequence[str], types: dict[str, ColumnType]) -> list[bytes]:
+def examples(rows: Sequence[list[bytes]], columns: Sequence[str], types: dict[str, ColumnType],
+             finite: bool = False) -> list[bytes]:
     """A serialized tf.Example per row that is not blank, with the features TFX writes: each typed column's
     value (an empty cell: an empty list of its type), an UNKNOWN column's feature with no value list.
-    ValueError, with Python's message (`invalid literal for int() ...: b'x'`), for a cell not of its type."""
+    ValueError, with Python's message (`invalid literal for int() ...: b'x'`), for a cell not of its type,
+    and, if `finite` (a model's inputs), for a FLOAT cell that is NaN or infinite."""
     cells = _columns(rows, len(columns))
     if not cells or not cells[0]:
         return []
+    for name, column in zip(columns, cells, strict=True):
+        if finite and types.get(name) == ColumnType.FLOAT:
+            _check_finite(name, column)
     arrays = [_array(column, types.get(name, ColumnType.UNKNOWN)) for name, column in zip(columns, cells, strict=True)]
     return example_coder.RecordBatchToExamplesEncoder().encode(pa.RecordBatch.from_arrays(arrays, list(columns)))
 
@@ -56,6 +61,13 @@ def _columns(rows: Sequence[list[bytes]], width: int) -> list[tuple[bytes, ...]]
             raise ValueError(f"Columns do not match specified csv headers: a row of {len(row)} cells, for "
                              f"{width} columns")
     return list(zip(*full)) if full else []
+
+
+def _check_finite(name: str, cells: tuple[bytes, ...]) -> None:
+    present = [cell for cell in cells if cell]
+    for cell, value in zip(present, np.array(list(map(float, present)), np.float64)):
+        if not np.isfinite(value):
+            raise ValueError(f"column {name} holds {cell.decode()!r}, not a finite number")
 
 
 def _column_type(cells: tuple[bytes, ...]) -> ColumnType:

@@ -51,15 +51,17 @@ def _inferred_types(paths: Sequence[str], columns: list[str]) -> dict[str, str]:
     return {name: names.get(types.get(name, ColumnType.UNKNOWN), "") for name in columns}
 
 
-def csv_example_batches(path: str, types: dict[str, str], size: int = BATCH_ROWS) -> Iterator[list[bytes]]:
+def csv_example_batches(path: str, types: dict[str, str], size: int = BATCH_ROWS,
+                        finite: bool = False) -> Iterator[list[bytes]]:
     """Serialized tf.Examples of the CSV file's rows, `size` at a time (memory does not grow with the file),
-    each column typed by `types` (column -> INT, FLOAT or BYTES; columns it lacks get no values)."""
+    each column typed by `types` (column -> INT, FLOAT or BYTES; columns it lacks get no values); with
+    `finite` (a model's inputs), a NaN or infinite FLOAT value is a CsvError."""
     columns = csv_header(path)
     kinds = {name: _TYPES.get(types.get(name, ""), ColumnType.UNKNOWN) for name in columns}
     rows = iter(_rows(path, columns))
     while batch := list(itertools.islice(rows, size)):
         try:
-            yield examples(batch, columns, kinds)
+            yield examples(batch, columns, kinds, finite)
         except ValueError as error:  # a cell that is not of its column's type
             raise CsvError(f"{path}: {' '.join(str(error).split())[:200]}; expected values of the schema's types") \
                 from None
