@@ -31,7 +31,6 @@ from tfxflow.components.drift_gate.component import DriftGate
 from tfxflow.components.input_fingerprint.component import InputFingerprint
 from tfxflow.components.input_fingerprint.fingerprints import Fingerprints
 from tfxflow.components.schema_import.component import ImportSchemaGen
-from tfxflow.components.schema_text import read_schema
 from tfxflow.components.served_model_evaluator.component import ServedModelEvaluator
 from tfxflow.components.served_model_evaluator.metric_names import POSITIVE_CLASS, Metric, metric_names
 from tfxflow.components.user_code import UnknownName, import_object
@@ -103,13 +102,12 @@ def statistics_options(schema: schema_pb2.Schema) -> Optional[tfdv.StatsOptions]
 
 def _components(spec: PipelineSpec, fingerprints: Fingerprints) -> list[base_component.BaseComponent]:
     functions = model_functions(spec)
-    curated = read_schema(location_text(spec.schema_file))
-    label = spec.target(curated)
+    label = spec.target()
     example_gen = spec.ingest.example_gen(spec.ingest.data_uri(), fingerprints.data, label.key)
     examples = example_gen.outputs["examples"]
     schema = ImportSchemaGen(schema_file=location_text(spec.schema_file), fingerprint=fingerprints.schema)
     statistics = StatisticsGen(examples=examples, schema=schema.outputs["schema"],
-                               stats_options=statistics_options(curated))
+                               stats_options=statistics_options(spec.schema()))
     gate = ValidationGate(statistics=statistics.outputs["statistics"], schema=schema.outputs["schema"]).with_id(
         "ExampleValidator"
     )

@@ -651,6 +651,7 @@ class PipelineSpec(Section):
     components: list[ComponentDeclaration] = Field(
         [], description="your own TFX components, wired in after the pipeline's own")
     _target: Optional[Label] = PrivateAttr(None)
+    _schema: Optional[schema_pb2.Schema] = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _fill_defaults_and_check(self, info: ValidationInfo) -> PipelineSpec:
@@ -715,14 +716,25 @@ class PipelineSpec(Section):
             spec.target()   # Label(key="label", task="classification", classes=("0", "1"))
         """
         from tfxflow.components.feature_model.features import label_of
-        from tfxflow.components.schema_text import read_schema
 
         if schema is None:
             if self._target is not None:
                 return self._target
-            schema = read_schema(location_text(self.schema_file))
+            schema = self.schema()
         self._target = label_of(schema, self.label.key, self.task)
         return self._target
+
+    def schema(self) -> schema_pb2.Schema:
+        """The curated schema `schema_file` names, read once: a copy for the cluster (kubeflow.py), whose
+        schema_file is a path in the image, keeps the one read here.
+
+            len(spec.schema().feature)   # 2 for the baker pipeline
+        """
+        from tfxflow.components.schema_text import read_schema
+
+        if self._schema is None:
+            self._schema = read_schema(location_text(self.schema_file))
+        return self._schema
 
     def _check_schema_fits(self) -> None:
         """The label's classes or values are fixed by the schema, the thresholds are the task's metrics, and
@@ -730,7 +742,7 @@ class PipelineSpec(Section):
         from tfxflow.components.feature_model.features import SchemaPlanError
         from tfxflow.components.schema_text import read_schema
 
-        schema = read_schema(str(self.schema_file))
+        schema = self._schema = read_schema(str(self.schema_file))
         try:
             label = self.target(schema)
         except SchemaPlanError as error:
