@@ -196,13 +196,6 @@ def _records(files: list[str], where: str | Path) -> Iterator[bytes]:
         raise DriftInputError(f"--data: {where}: not readable as TFRecords ({error.message.splitlines()[0]})") from None
 
 
-def decode_examples(serialized: list[bytes]) -> pa.RecordBatch:
-    """Examples as StatisticsGen's decoder turns them into Arrow columns."""
-    if not serialized:
-        raise DriftInputError("--data: no examples found")
-    return example_coder.ExamplesToRecordBatchDecoder().DecodeBatch(serialized)
-
-
 def _baseline(spec: PipelineSpec, baseline: Optional[Path]) -> tuple[Statistics, str]:
     if baseline is not None:
         try:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from click.testing import CliRunner
+from tfx_bsl.coders.example_coder import ExamplesToRecordBatchDecoder
 
 from tfxflow.components.file_example_gen.csv_rows import csv_example_batches, csv_examples
 from tfxflow.components.file_example_gen.csv_text import CsvError, csv_header
@@ -258,7 +259,7 @@ def test_drift_measures_new_data_a_batch_at_a_time_as_one_batch_would(monkeypatc
 
     monkeypatch.setattr(drift, "statistics_of_batches", counted)
     statistics, _, examples = drift.new_data_statistics(spec, None)
-    whole = statistics_of(drift.decode_examples(records), drift.load_schema(str(spec.schema_file)))
+    whole = statistics_of(ExamplesToRecordBatchDecoder().DecodeBatch(records), drift.load_schema(str(spec.schema_file)))
     assert examples == 250 and len(pulled) == 250
     assert sum(sizes) == 250 and 2 < len(sizes) < 10, sizes
     assert statistics.datasets[0].num_examples == whole.datasets[0].num_examples == 250

@@ -3,14 +3,20 @@ from passes, with a drift comparator per feature; never written over a curated f
 and a kind with no curated schema is refused until one is named."""
 import tensorflow_data_validation as tfdv
 from click.testing import CliRunner
+from tfx_bsl.coders.example_coder import ExamplesToRecordBatchDecoder
 
 from conftest import REPO, problems
 from tfxflow.components.drift_gate.drift import compare, statistics_of
 from tfxflow.pipelines.cli import main
-from tfxflow.pipelines.drift import decode_examples
 from tfxflow.pipelines.load import load_spec
 from tfxflow.pipelines.schema_infer import infer_schema
 from user_project import write_package
+
+
+def decoded(records):
+    """Serialized examples as StatisticsGen's decoder turns them into Arrow columns, in one batch."""
+    return ExamplesToRecordBatchDecoder().DecodeBatch(list(records))
+
 
 BAKER = str(REPO / "pipelines" / "baker.yaml")
 SMALL = ["ingest.examples=400"]
@@ -31,11 +37,11 @@ def test_the_inferred_schema_passes_its_own_data_and_compares_every_feature(tmp_
     features = {feature.name: feature for feature in schema.feature}
     assert features["label"].drift_comparator.infinity_norm.threshold == 0.05  # class ids: categorical
     assert features["x"].drift_comparator.jensen_shannon_divergence.threshold == 0.01
-    statistics = statistics_of(decode_examples(spec.ingest.training_examples(spec.label.key)[0]), schema)
+    statistics = statistics_of(decoded(spec.ingest.training_examples(spec.label.key)[0]), schema)
     assert not tfdv.validate_statistics(statistics, schema).anomaly_info
     other = load_spec(BAKER, [*SMALL, "ingest.seed=1"])
     records = other.ingest.training_examples(other.label.key)[0]
-    report = compare(statistics_of(decode_examples(records), schema), schema, statistics)
+    report = compare(statistics_of(decoded(records), schema), schema, statistics)
     assert {feature.feature for feature in report.features} == {"label", "x"}
 
 
