@@ -15,6 +15,10 @@ COPY schemas/ schemas/
 # Your own packages named in pipeline files (trainer.model, components, ingest.kind) go here too,
 # e.g. COPY my_models/ my_models/ : tasks import them from this working directory.
 
+# Keras 2 (tf-keras), which TFX 1.16, TFT and TFMA build on, for every process of the image: a task imports
+# tfxflow, which sets it, but a Beam SDK worker run from this image does not (docs/beam-runners.md).
+ENV TF_USE_LEGACY_KERAS=1
+
 # The same Python and the same pinned versions as the tested local setup (requirements.lock).
 RUN python -c "import sys; assert sys.version_info[:2] == (3, 10), sys.version" \
  && python -m pip install --no-cache-dir -c requirements.lock .

@@ -56,14 +56,22 @@ def tree_rss(process: psutil.Process) -> int:
 
 def run(npz: Path, root: Path, beam: list[str]) -> dict:
     """A first run of pipelines/mnist.yaml on `npz`: seconds, peak MB of its process tree, its summary's numbers."""
-    args = [TFXFLOW, "run", "pipelines/mnist.yaml", "--json", "--set", f"ingest.path={npz}",
-            "--set", f"run.root={root}", "--set", f"beam.args={json.dumps(beam)}"]
+    return timed_run("pipelines/mnist.yaml", [f"ingest.path={npz}"], root, beam)
+
+
+def timed_run(pipeline: str, overrides: list[str], root: Path, beam: list[str],
+              beside: tuple[psutil.Process, ...] = ()) -> dict:
+    """A first run of `pipeline` with `overrides` at `root` on the Beam arguments `beam`: its seconds, the peak
+    MB of its process tree and of the `beside` processes' trees, its summary's numbers."""
+    args = [TFXFLOW, "run", pipeline, "--json", "--set", f"run.root={root}", "--set", f"beam.args={json.dumps(beam)}"]
+    for override in overrides:
+        args += ["--set", override]
     started, peak = time.perf_counter(), 0
     with tempfile.TemporaryFile("w+") as stdout:
         child = subprocess.Popen(args, cwd=REPO, stdout=stdout, stderr=subprocess.DEVNULL, text=True)
-        watched = psutil.Process(child.pid)
+        watched = [psutil.Process(child.pid), *beside]
         while child.poll() is None:
-            peak = max(peak, tree_rss(watched))
+            peak = max(peak, sum(tree_rss(process) for process in watched))
             time.sleep(0.2)
         seconds = time.perf_counter() - started
         stdout.seek(0)

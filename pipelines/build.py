@@ -22,7 +22,7 @@ import tensorflow_data_validation as tfdv
 import tensorflow_model_analysis as tfma
 from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.components import StatisticsGen
-from tfx.dsl.components.base import base_component
+from tfx.dsl.components.base import base_component, executor_spec
 from tfx.orchestration import metadata, pipeline
 
 from tfxflow.components.atomic_pusher.component import AtomicPusher
@@ -35,7 +35,7 @@ from tfxflow.components.served_model_evaluator.component import ServedModelEvalu
 from tfxflow.components.served_model_evaluator.metric_names import POSITIVE_CLASS, Metric, metric_names
 from tfxflow.components.user_code import UnknownName, import_object
 from tfxflow.components.validation_gate.component import ValidationGate
-from tfxflow.pipelines.kfp_entrypoint import runs_in_pod
+from tfxflow.pipelines.beam_runners import runs_in_pod
 from tfxflow.pipelines.run_inputs import fingerprint_settings, model_functions
 from tfxflow.pipelines.spec import Bound, ChangeBound, ComponentDeclaration, PipelineSpec, location_text
 
@@ -64,14 +64,18 @@ def local_pipeline(spec: PipelineSpec, fingerprints: Fingerprints) -> pipeline.P
 
 
 def kubeflow_pipeline(spec: PipelineSpec) -> pipeline.Pipeline:
-    """The pipeline for Kubeflow, rooted at `kubeflow.pipeline_root`, whose first task fingerprints."""
+    """The pipeline for Kubeflow, rooted at `kubeflow.pipeline_root`, whose first task fingerprints; its Beam
+    components (ExampleGen from files, StatisticsGen, Transform, Evaluator) get `kubeflow.beam_args`."""
     fingerprint = InputFingerprint(**fingerprint_settings(spec))
+    components = [fingerprint, *_components(spec, fingerprint.values())]
+    for component in components:  # given to the pipeline, TFX would put them in every task's command
+        if isinstance(component.executor_spec, executor_spec.BeamExecutorSpec):
+            component.executor_spec.add_beam_pipeline_args(cluster_beam_args(spec))
     return pipeline.Pipeline(
         pipeline_name=spec.name,
         pipeline_root=spec.kubeflow.pipeline_root,
-        components=[fingerprint, *_components(spec, fingerprint.values())],
+        components=components,
         enable_cache=spec.run.cache,
-        beam_pipeline_args=cluster_beam_args(spec),
     )
 
 

@@ -33,15 +33,13 @@ import traceback
 from typing import Any, Callable
 
 from tfxflow.components import object_store
+from tfxflow.pipelines.beam_runners import runs_in_pod
 
 TFX_ENTRYPOINT = "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"
 INVOCATION_FLAG = "--json_serialized_invocation_args"
 INPUTS_SPEC_FLAG = "--json_serialized_inputs_spec_args"
 # Schema titles of Kubeflow's own artifact types (system.Artifact, system.Model, ...); TFX's are tfx.*.
 KFP_TYPE_PREFIX = "system."
-# Beam's runners that run in the task's own process or pod, by name as Beam matches them (case and a
-# trailing "Runner" aside: apache_beam/runners/runner.py, create_runner).
-_IN_POD_RUNNERS = ("", "direct", "switchingdirect", "bundlebaseddirect")
 
 
 def readable_by_tfx(executor_input: dict[str, Any], inputs_spec: dict[str, Any]) -> dict[str, Any]:
@@ -112,21 +110,6 @@ def main(argv: list[str]) -> None:
 def _output_uris(executor_input: dict[str, Any]) -> dict[str, str]:
     outputs = executor_input.get("outputs", {}).get("artifacts", {})
     return {key: listed["artifacts"][0]["uri"] for key, listed in outputs.items() if listed.get("artifacts")}
-
-
-def runs_in_pod(args: list[str]) -> bool:
-    """Whether the Beam runner the arguments name runs in the task's own pod (Beam's DirectRunner)."""
-    return _runner(args).lower().removesuffix("runner") in _IN_POD_RUNNERS
-
-
-def _runner(args: list[str]) -> str:
-    """The Beam runner the task's Beam arguments name ("" for Beam's default, the DirectRunner)."""
-    for i, arg in enumerate(args):
-        if arg.startswith("--runner="):
-            return arg.split("=", 1)[1]
-        if arg == "--runner" and i + 1 < len(args):
-            return args[i + 1]
-    return ""
 
 
 def _is_kfp_own(listed: dict[str, Any]) -> bool:

@@ -36,6 +36,7 @@ from tfxflow.components import object_store
 from tfxflow.components.label import Label, Task
 from tfxflow.components.registry import MODELS, Registry
 from tfxflow.components.user_code import UnknownName, check_importable
+from tfxflow.pipelines.beam_runners import check_runner
 from tfxflow.pipelines.cron import check_cron
 
 if TYPE_CHECKING:
@@ -504,8 +505,9 @@ class BeamSettings(Section):
     # No arguments: Beam's defaults, the in-memory DirectRunner with one worker. Any argument makes
     # TFX build an sdist of itself for remote workers before each Beam component (0.9 s each here,
     # tfx/utils/dependency_utils.py), which a DirectRunner never installs.
-    args: list[str] = Field([], description="Beam pipeline arguments of local runs, e.g. --direct_num_workers=4; "
-                            "none: Beam's in-memory DirectRunner with one worker")
+    args: Annotated[list[str], AfterValidator(check_runner)] = Field(
+        [], description="Beam pipeline arguments of local runs, e.g. --direct_num_workers=4 (runners: "
+        "docs/beam-runners.md); none: Beam's in-memory DirectRunner with one worker")
 
 
 class DriftSettings(Section):
@@ -569,9 +571,10 @@ class KubeflowSettings(Section):
     object_store: ObjectStoreSettings = Field(
         ObjectStoreSettings(), description="how tasks reach the S3-compatible store of s3:// and minio:// locations"
     )
-    beam_args: list[str] = Field(
+    beam_args: Annotated[list[str], AfterValidator(check_runner)] = Field(
         ["--direct_running_mode=multi_processing", "--direct_num_workers=0"],
-        description="Beam pipeline arguments on the cluster (default: every core of the pod)",
+        description="Beam pipeline arguments of the Beam components on the cluster (runners: docs/beam-runners.md; "
+        "default: every core of the task's pod)",
     )
     service_account: str | None = Field(
         None, description="Kubernetes service account of the run's pods, e.g. one with access to the buckets; "

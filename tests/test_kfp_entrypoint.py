@@ -17,7 +17,7 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.orchestration.kubeflow.v2.container import kubeflow_v2_entrypoint_utils as tfx_parsing
 
-from tfxflow.pipelines.kfp_entrypoint import _runner, readable_by_tfx, report_artifact_uris
+from tfxflow.pipelines.kfp_entrypoint import readable_by_tfx, report_artifact_uris
 
 from conftest import REPO
 from kfp_local_executor import KFP_2_17, KfpBackend, KfpError, S3Bucket
@@ -67,14 +67,6 @@ def test_typed_inputs_are_left_as_they_are():
     typed["inputs"]["artifacts"]["examples"]["artifacts"][0]["type"] = {"schemaTitle": "tfx.Examples"}
     repaired = readable_by_tfx(typed, INPUTS_SPEC)
     assert repaired["inputs"]["artifacts"]["examples"]["artifacts"][0]["type"] == {"schemaTitle": "tfx.Examples"}
-
-
-@pytest.mark.parametrize("args, runner", [
-    ([], ""), (["--direct_num_workers=0"], ""), (["--runner=DirectRunner"], "DirectRunner"),
-    (["--runner", "DataflowRunner", "--project=p"], "DataflowRunner"), (["--runner=PortableRunner"], "PortableRunner"),
-])
-def test_the_beam_runner_is_read_from_the_task_arguments(args, runner):
-    assert _runner(["--executor_class_path", "x.Executor", *args]) == runner
 
 
 def test_the_executor_output_reports_the_provisioned_uris_not_the_local_copies(tmp_path):
