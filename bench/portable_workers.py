@@ -59,6 +59,8 @@ def start_services(log_dir: Path) -> tuple[list[psutil.Process], list[str]]:
         deadline = time.monotonic() + 120
         while not _answers(port):
             if time.monotonic() > deadline:
+                for process in processes:
+                    process.kill()
                 raise SystemExit(f"{' '.join(command)} did not answer on port {port}")
             time.sleep(0.2)
     args = ["--runner=PortableRunner", f"--job_endpoint=localhost:{job_port}", "--environment_type=EXTERNAL",

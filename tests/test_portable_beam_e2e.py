@@ -52,7 +52,9 @@ def _start(command: list[str], log: Path, port: int) -> subprocess.Popen:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return process
-        assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"{' '.join(command)} did not answer on port {port}: {log.read_text()[-2000:]}")
         time.sleep(0.2)
 
 
@@ -67,15 +69,19 @@ def beam_services(tmp_path_factory):
     job_port, pool_port = _port(), _port()
     services = {"job_endpoint": f"localhost:{job_port}", "pool_endpoint": f"localhost:{pool_port}",
                 "job_log": directory / "job_service.log", "pool_log": directory / "worker_pool.log"}
-    job = _start([sys.executable, str(REPO / "tests" / "beam_job_service.py"), "--port", str(job_port)],
-                 services["job_log"], job_port)
-    pool = _start([sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main", f"--service_port={pool_port}",
-                   f"--container_executable={boot}"], services["pool_log"], pool_port)
-    services["pids"] = {job.pid, pool.pid}
-    yield services
-    for process in (pool, job):
-        process.terminate()
-        process.wait(timeout=30)
+    started = []
+    try:
+        started.append(_start([sys.executable, str(REPO / "tests" / "beam_job_service.py"), "--port", str(job_port)],
+                              services["job_log"], job_port))
+        started.append(_start([sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
+                               f"--service_port={pool_port}", f"--container_executable={boot}"],
+                              services["pool_log"], pool_port))
+        services["pids"] = {process.pid for process in started}
+        yield services
+    finally:
+        for process in started:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 ENVIRONMENTS = {
