@@ -1,7 +1,7 @@
 """What Beam's portable path costs on one machine: the baker and 10x MNIST pipelines with their Beam jobs on
 two external SDK workers, against Beam's in-memory DirectRunner (the default), in paired runs.
 
-    .venv/bin/python bench/portable_workers.py --pairs 1     # ~15 minutes; writes bench/portable_workers.json
+    .venv/bin/python bench/portable_workers.py --pairs 3     # ~25 minutes; writes bench/portable_workers.json
 
 The portable runs submit to tests/beam_job_service.py (Beam's job service, two workers a job) and get their
 workers from Beam's worker pool (worker_pool_main, its default command: `python` on PATH, here the venv's),
